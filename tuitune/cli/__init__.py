@@ -1,0 +1,53 @@
+"""The ``tuitune`` command.
+
+Why it is built like this: argparse from the standard library keeps start-up fast (``tuitune
+status`` is a glance, not a wait), and each verb lives in a small module that registers its own
+sub-parser. Every error meant for a person (:class:`~tuitune.domain.TuituneError`) is printed as
+one or more plain lines on stderr with exit status 1; usage errors exit 2 (argparse's
+convention); nothing ever prints a traceback at a user. Heavy modules (numpy, scipy, the store,
+Textual) are imported inside the verbs that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from tuitune import __version__
+from tuitune.cli import files, rounds, studies
+from tuitune.domain.errors import TuituneError
+
+VERB_MODULES = (files, rounds, studies)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tuitune",
+        description="The Deep Learning Tuning Playbook's incremental tuning loop, in the terminal.",
+    )
+    parser.add_argument("--version", action="version", version=f"tuitune {__version__}")
+    parser.add_argument("-C", "--project", metavar="DIR", default=".",
+                        help="the project folder, or any folder below it (default: the current one)")
+    verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
+    for module in VERB_MODULES:
+        module.register(verbs)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.verb is None:
+        print("tuitune: the terminal UI is not built yet. The commands that work today:\n", file=sys.stderr)
+        parser.print_help(sys.stderr)
+        return 1
+    try:
+        return int(args.func(args) or 0)
+    except TuituneError as error:
+        print(f"tuitune: {error}" if "\n" not in str(error) else f"tuitune:\n{error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

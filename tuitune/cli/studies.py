@@ -1,0 +1,131 @@
+"""``tuitune study``: preview a design's points, store a study, reseed one.
+
+``add`` stores the study only: its points are addressed by index from the seed, so nothing
+else needs saving, and ``tuitune run`` turns them into queued trials.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from tuitune import config, search
+from tuitune.cli.context import load_project, open_context
+from tuitune.domain import Study, TrialState
+from tuitune.domain.errors import InvalidConfig, NotFound, Problem
+
+
+def register(verbs: argparse._SubParsersAction) -> None:
+    study = verbs.add_parser("study", help="preview, add or reseed a study")
+    sub = study.add_subparsers(dest="study_verb", metavar="ACTION", required=True)
+
+    preview = sub.add_parser("preview", help="print a study file's first points without running anything")
+    preview.add_argument("file", type=Path)
+    preview.add_argument("--n", type=int, default=None, help="how many points (default: the study's trials)")
+    preview.add_argument("--json", action="store_true", help="a JSON list of {index, params, scientific}")
+    preview.set_defaults(func=run_preview)
+
+    add = sub.add_parser("add", help="store a study file's design in the open round")
+    add.add_argument("file", type=Path)
+    add.set_defaults(func=run_add)
+
+    reseed = sub.add_parser("reseed", help="a sibling study with the same design and a new sequence seed")
+    reseed.add_argument("study", help="the study's id or name (in the open round)")
+    reseed.add_argument("--seed", type=int, default=None, help="the new sequence seed (default: derived)")
+    reseed.set_defaults(func=run_reseed)
+
+
+def _load(args: argparse.Namespace) -> Study:
+    try:
+        project, _ = load_project(args)
+    except InvalidConfig:
+        project = None  # a study file can be previewed on its own; fixed values then need value = ...
+    return config.load_study(args.file, project)
+
+
+def _format_value(value: object) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def run_preview(args: argparse.Namespace) -> int:
+    study = _load(args)
+    count = args.n if args.n is not None else study.trials
+    if count < 0:
+        raise InvalidConfig([Problem("--n", f"needs a count >= 0, found {count}", "pass --n 16")])
+    parts = search.expand(study)
+    points = [(part, point) for part in parts for point in search.points(part, 0, min(count, part.trials))]
+    if args.json:
+        rows = []
+        for part, p in points:
+            row = {"index": p.index, "params": p.params, "scientific": p.scientific}
+            if len(parts) > 1:
+                row["study"] = part.name
+            rows.append(row)
+        print(json.dumps(rows))
+        return 0
+    for warning in search.warnings(study):
+        print(f"warning: {warning}")
+    for part, p in points:
+        values = "  ".join(f"{k}={_format_value(v)}" for k, v in p.params.items())
+        prefix = f"{part.name} " if len(parts) > 1 else ""
+        print(f"{prefix}{p.index:>4}  {values}")
+    return 0
+
+
+def _print_stored(stored: list[Study], budget: float | None) -> None:
+    for s in stored:
+        total = s.trials * s.repeats
+        print(f"study {s.id}: {s.name} ({s.algorithm}, {s.trials} points x {s.repeats} = {total} trials, seed {s.seed})")
+    if budget is not None:
+        print(f"estimated time: {budget / 3600:.1f} h on the project's parallel slots (from finished trials)")
+    print("next: `tuitune run` queues and runs them")
+
+
+def _budget(ctx, studies: list[Study]) -> float | None:
+    durations = [t.duration for t in ctx.store.trials(states=[TrialState.COMPLETED]) if t.duration]
+    return search.estimate_budget(sum(s.trials for s in studies), max(s.repeats for s in studies),
+                                  durations, ctx.project.parallel)
+
+
+def run_add(args: argparse.Namespace) -> int:
+    ctx = open_context(args)
+    with ctx.store:
+        study = config.load_study(args.file, ctx.project)
+        current = ctx.open_round()
+        for part in search.expand(study):
+            if ctx.store.study_by_name(current.id, part.name) is not None:
+                raise InvalidConfig([Problem(f"{args.file}: name", f"round {current.id} already has a study named {part.name!r}",
+                                             "give the study file another name = ..., or `tuitune study reseed` the existing one")])
+        for warning in search.warnings(study):
+            print(f"warning: {warning}")
+        stored = [ctx.store.add_study(part, current.id) for part in search.expand(study)]
+        _print_stored(stored, _budget(ctx, stored))
+    return 0
+
+
+def _find_study(ctx, ref: str) -> Study:
+    current = ctx.open_round()
+    if ref.isdigit():
+        found = ctx.store.get_study(int(ref))
+    else:
+        found = ctx.store.study_by_name(current.id, ref)
+    if found is None:
+        names = ", ".join(f"{s.id}:{s.name}" for s in ctx.store.studies(current.id)) or "none"
+        raise NotFound(f"no study {ref!r} in round {current.id} (studies: {names})")
+    return found
+
+
+def run_reseed(args: argparse.Namespace) -> int:
+    ctx = open_context(args)
+    with ctx.store:
+        original = _find_study(ctx, args.study)
+        sibling = search.reseed(original, args.seed)
+        taken = {s.name for s in ctx.store.studies(original.round_id)}
+        name, n = sibling.name, 2
+        while name in taken:
+            name, n = f"{sibling.name}-{n}", n + 1
+        stored = ctx.store.add_study(replace(sibling, name=name), original.round_id)
+        _print_stored([stored], _budget(ctx, [stored]))
+    return 0
