@@ -51,11 +51,11 @@ def _format_value(value: object) -> str:
 
 def run_preview(args: argparse.Namespace) -> int:
     study = _load(args)
-    count = args.n if args.n is not None else study.trials
+    count = args.n if args.n is not None else search.size(study)
     if count < 0:
         raise InvalidConfig([Problem("--n", f"needs a count >= 0, found {count}", "pass --n 16")])
     parts = search.expand(study)
-    points = [(part, point) for part in parts for point in search.points(part, 0, min(count, part.trials))]
+    points = [(part, point) for part in parts for point in search.points(part, 0, min(count, search.size(part)))]
     if args.json:
         rows = []
         for part, p in points:
@@ -76,8 +76,8 @@ def run_preview(args: argparse.Namespace) -> int:
 
 def _print_stored(stored: list[Study], budget: float | None) -> None:
     for s in stored:
-        total = s.trials * s.repeats
-        print(f"study {s.id}: {s.name} ({s.algorithm}, {s.trials} points x {s.repeats} = {total} trials, seed {s.seed})")
+        n = search.size(s)
+        print(f"study {s.id}: {s.name} ({s.algorithm}, {n} points x {s.repeats} = {n * s.repeats} trials, seed {s.seed})")
     if budget is not None:
         print(f"estimated time: {budget / 3600:.1f} h on the project's parallel slots (from finished trials)")
     print("next: `tuitune run` queues and runs them")
@@ -85,7 +85,7 @@ def _print_stored(stored: list[Study], budget: float | None) -> None:
 
 def _budget(ctx, studies: list[Study]) -> float | None:
     durations = [t.duration for t in ctx.store.trials(states=[TrialState.COMPLETED]) if t.duration]
-    return search.estimate_budget(sum(s.trials for s in studies), max(s.repeats for s in studies),
+    return search.estimate_budget(sum(search.size(s) for s in studies), max(s.repeats for s in studies),
                                   durations, ctx.project.parallel)
 
 
