@@ -9,6 +9,7 @@ fixes a file in one pass instead of one error at a time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -76,3 +77,20 @@ def raise_if_any(problems: list[Problem]) -> None:
     """Raise :class:`InvalidConfig` when ``problems`` is not empty."""
     if problems:
         raise InvalidConfig(problems)
+
+
+def coerce_enum(obj: object, attr: str, enum: type[StrEnum], problems: list[Problem]) -> None:
+    """Turn a plain string in ``obj.attr`` into ``enum``'s member, or record why it cannot.
+
+    Why: rules compare members by identity (``role is Role.FIXED``), so a plain ``"fixed"``
+    read back from a store row would silently behave like any other role. Coercing once, at
+    construction, keeps every rule honest whatever the caller passed.
+    """
+    value = getattr(obj, attr)
+    if isinstance(value, enum):
+        return
+    try:
+        object.__setattr__(obj, attr, enum(value))
+    except ValueError:
+        allowed = ", ".join(repr(m.value) for m in enum)
+        problems.append(Problem(attr, f"unknown {attr} {value!r}", f"use one of {allowed}"))

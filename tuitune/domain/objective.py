@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tuitune.domain.errors import Problem, raise_if_any
+from tuitune.domain.errors import Problem, coerce_enum, raise_if_any
 
 
 class Direction(StrEnum):
@@ -39,7 +39,9 @@ class Objective:
     aggregate: Aggregate = Aggregate.BEST
 
     def __post_init__(self) -> None:
-        problems = []
+        problems: list[Problem] = []
+        coerce_enum(self, "direction", Direction, problems)
+        coerce_enum(self, "aggregate", Aggregate, problems)
         if not self.metric:
             problems.append(Problem("metric", "the objective needs a metric name, found none",
                                     'set metric = "val_loss" (the name your script reports)'))

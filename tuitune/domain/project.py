@@ -71,7 +71,7 @@ class Project:
 
     def __post_init__(self) -> None:
         problems = []
-        if not self.command.strip():
+        if not isinstance(self.command, str) or not self.command.strip():
             problems.append(Problem("project.command", "the training command is empty",
                                     'set command = "python train.py {args}"'))
         for key, minimum in (("parallel", 1), ("gpus_per_trial", 0), ("max_retries", 0)):
@@ -79,7 +79,8 @@ class Project:
             if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
                 problems.append(Problem(f"resources.{key}", f"needs a whole number >= {minimum}, found {v!r}",
                                         f"set {key} = {max(minimum, 1)}"))
-        if self.timeout is not None and not self.timeout > 0:
+        if self.timeout is not None and (isinstance(self.timeout, bool) or not isinstance(self.timeout, (int, float))
+                                         or not self.timeout > 0):
             problems.append(Problem("resources.timeout", f"needs seconds > 0, found {self.timeout!r}",
                                     "remove it or set a positive number of seconds"))
         raise_if_any(problems)

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from tuitune.domain.errors import Problem, raise_if_any
+from tuitune.domain.errors import Problem, coerce_enum, raise_if_any
 
 Value = bool | int | float | str
 """A hyperparameter value as passed to a training command."""
@@ -51,6 +51,10 @@ class Role(StrEnum):
     """Optimized over so that scientific values are compared fairly."""
     FIXED = "fixed"
     """Held at one value for the whole round; conclusions carry that caveat."""
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 def same_value(a: Value, b: Value) -> bool:
@@ -107,13 +111,16 @@ class Hyperparameter:
     """Conditions under which this hyperparameter exists (all must hold)."""
 
     def __post_init__(self) -> None:
+        coerced: list[Problem] = []
+        for attr, enum in (("type", ParamType), ("role", Role), ("scale", Scale)):
+            coerce_enum(self, attr, enum, coerced)
         if not self.name:
             object.__setattr__(self, "name", self.id)
         if self.type is ParamType.BOOL and not self.values:
             object.__setattr__(self, "values", (False, True))
         object.__setattr__(self, "values", tuple(self.values))
         object.__setattr__(self, "when", tuple(self.when))
-        raise_if_any(self.problems())
+        raise_if_any(coerced + self.problems())
 
     @property
     def numeric(self) -> bool:
@@ -136,9 +143,9 @@ class Hyperparameter:
             return False
         if not math.isfinite(value):
             return False
-        if self.low is not None and value < self.low:
+        if _is_number(self.low) and value < self.low:  # type: ignore[operator]
             return False
-        return self.high is None or value <= self.high
+        return not _is_number(self.high) or value <= self.high  # type: ignore[operator]
 
     def problems(self) -> list[Problem]:
         """Everything wrong with this hyperparameter, fields relative to it."""
@@ -155,8 +162,14 @@ class Hyperparameter:
                 if contains_value(self.values[:i], v):
                     out.append(Problem("values", f"duplicate value {v!r}", "list each choice once"))
             if self.low is not None or self.high is not None or self.scale is Scale.LOG:
-                out.append(Problem("low", "a categorical takes values, not low/high/scale",
+                out.append(Problem("low" if self.low is not None else "high" if self.high is not None else "scale",
+                                   "a categorical takes values, not low/high/scale",
                                    "remove low, high and scale"))
+        elif self.type is ParamType.BOOL:
+            odd = [v for v in self.values if not isinstance(v, bool)]
+            if odd:
+                out.append(Problem("values", f"a bool takes true and false, found {odd[0]!r}",
+                                   'use values = [false, true] (or omit values), or type = "categorical"'))
         if self.role is Role.FIXED:
             if self.value is None:
                 out.append(Problem("value", "a fixed hyperparameter needs a value, found none",
@@ -351,10 +364,26 @@ class SearchSpace:
             visit(pid)
         return tuple(done)
 
+    def _all_conditions(self, p: Hyperparameter) -> list[Condition]:
+        """``p``'s conditions and those of its ancestors: a child is active only where its parent is."""
+        out: list[Condition] = []
+        todo, seen = [p], {p.id}
+        while todo:
+            q = todo.pop()
+            out += q.when
+            for c in q.when:
+                parent = self._by_id.get(c.parent)
+                if parent is not None and parent.id not in seen:
+                    seen.add(parent.id)
+                    todo.append(parent)
+        return out
+
     def _exclusive(self, a: Hyperparameter, b: Hyperparameter) -> bool:
-        """True when ``a`` and ``b`` can never be active together (disjoint conditions on one parent)."""
-        for ca in a.when:
-            for cb in b.when:
+        """True when ``a`` and ``b`` can never be active together: conditions, their own or an
+        ancestor's, that ask one parent for disjoint values (e.g. ``lr_adam`` under
+        ``optimizer = "adam"`` and ``lr_sgd`` under a child of ``optimizer = "sgd"``)."""
+        for ca in self._all_conditions(a):
+            for cb in self._all_conditions(b):
                 if ca.parent == cb.parent and not any(contains_value(cb.values, v) for v in ca.values):
                     return True
         return False
@@ -365,6 +394,6 @@ class SearchSpace:
             for b in self.params[i + 1:]:
                 if a.name == b.name and not self._exclusive(a, b):
                     out.append(Problem(f"params.{b.id}.name",
-                                       f"passes the name {b.name!r} like {a.id!r}, and both can be active at once",
+                                       f"passes the name {b.name!r}, as {a.id!r} does, and both can be active at once",
                                        "give them conditions on the same parent with different values, or different names"))
         return out

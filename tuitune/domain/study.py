@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from tuitune.domain.errors import Problem, raise_if_any
+from tuitune.domain.errors import Problem, coerce_enum, raise_if_any
 from tuitune.domain.objective import Objective
 from tuitune.domain.space import Role, SearchSpace, Value
 
@@ -70,14 +70,17 @@ class Study:
     """Free-form settings kept with the study (e.g. the per-value group it came from)."""
 
     def __post_init__(self) -> None:
+        coerced: list[Problem] = []
+        coerce_enum(self, "algorithm", Algorithm, coerced)
+        coerce_enum(self, "layout", Layout, coerced)
         object.__setattr__(self, "configs", tuple(dict(c) for c in self.configs))
-        raise_if_any(self.problems())
+        raise_if_any(coerced + self.problems())
 
     def problems(self) -> list[Problem]:
         out: list[Problem] = []
         if not self.name:
             out.append(Problem("name", "a study needs a name, found none", 'set name = "..."'))
-        for key, minimum in (("trials", 1), ("repeats", 1), ("grid_steps", 2)):
+        for key, minimum in (("trials", 1), ("repeats", 1), ("grid_steps", 2), ("seed", 0)):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
                 out.append(Problem(key, f"needs a whole number >= {minimum}, found {v!r}", f"set {key} = {minimum} or more"))
@@ -96,7 +99,8 @@ class Study:
                 elif not self.space[pid].contains(value):
                     out.append(Problem(f"configs[{i}].{pid}", f"{value!r} is not a valid value",
                                        "use a value inside the hyperparameter's range or values"))
-        if self.repeats > 1 and any(p.name == self.seed_param and p.varies for p in self.space):
+        if (isinstance(self.repeats, int) and self.repeats > 1
+                and any(p.name == self.seed_param and p.varies for p in self.space)):
             out.append(Problem("seed_param", f"{self.seed_param!r} is swept by the study and also set by repeats",
                                "make it fixed, or set seed_param to another name"))
         return out

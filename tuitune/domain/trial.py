@@ -27,7 +27,7 @@ class TrialState(StrEnum):
            │           │           ▼
            │           │        STOPPING ──▶ KILLED     stopped on request or by timeout
            │           │           ╲──────▶ COMPLETED | FAILED | INFEASIBLE | LOST
-           │           ╰──▶ FAILED | LOST | KILLED
+           │           ╰──▶ STOPPING | FAILED | LOST | KILLED
            ╰──▶ KILLED (cancelled before it started)
 
     COMPLETED, FAILED, KILLED, INFEASIBLE and LOST are terminal: a retry is a new trial row
