@@ -1,0 +1,134 @@
+"""The command line as a user meets it: exit codes, messages, and records in the store."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tuitune import __version__, config
+from tuitune.cli import main
+from tuitune.store import Store
+
+STUDY = """\
+name = "wd"
+algorithm = "quasi_random"
+trials = 12
+seed = 3
+
+[params.weight_decay]
+role = "scientific"
+values = [0.0, 0.0001, 0.001]
+
+[params.learning_rate]
+role = "nuisance"
+low = 1e-4
+high = 1.0
+scale = "log"
+"""
+
+
+def run_cli(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The real console entry point in a child process, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "tuitune", *argv], capture_output=True, text=True,
+                          cwd=cwd, stdin=subprocess.DEVNULL, timeout=60)
+
+
+def test_version() -> None:
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"tuitune {__version__}"
+
+
+def test_bare_command_says_the_tui_is_not_there_yet() -> None:
+    result = run_cli()
+    assert result.returncode == 1
+    assert "terminal UI is not built yet" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_init_then_validate_in_an_empty_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "fresh"
+    folder.mkdir()
+    assert run_cli("init", cwd=folder).returncode == 0
+    result = run_cli("validate", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert "tuitune.toml" in result.stdout
+
+
+def test_init_refuses_to_overwrite(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", str(project_dir)]) == 1
+    err = capsys.readouterr().err
+    assert "tuitune.toml" in err and "fix" in err
+
+
+def test_validate_reports_the_field_and_fix_without_traceback(project_dir: Path) -> None:
+    bad = project_dir / "bad.toml"
+    bad.write_text(STUDY.replace("low = 1e-4", "low = 0"))
+    result = run_cli("validate", str(bad), cwd=project_dir)
+    assert result.returncode == 1
+    assert "bad.toml" in result.stderr
+    assert "params.learning_rate.low" in result.stderr
+    assert "fix" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_outside_a_project_says_how_to_start(tmp_path: Path) -> None:
+    result = run_cli("validate", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "tuitune init" in result.stderr
+
+
+def test_round_new_then_list(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["round", "new", "does weight decay help?", "--kind", "try-change"]) == 0
+    assert main(["round", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "does weight decay help?" in out
+    assert "try a change" in out
+    project = config.load_project(project_dir)
+    with Store.open(config.project_store_path(project), readonly=True) as store:
+        (only,) = store.rounds()
+    assert only.goal == "does weight decay help?"
+
+
+def test_round_new_rejects_an_unknown_kind(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["round", "new", "goal", "--kind", "bayes"])
+    assert exit_info.value.code == 2
+    assert "try_change" in capsys.readouterr().err
+
+
+def test_study_add_needs_an_open_round(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project_dir / "wd.toml").write_text(STUDY)
+    assert main(["study", "add", "wd.toml"]) == 1
+    assert "tuitune round new" in capsys.readouterr().err
+
+
+def test_study_preview_json(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project_dir / "wd.toml").write_text(STUDY)
+    assert main(["study", "preview", "wd.toml", "--n", "6", "--json"]) == 0
+    points = json.loads(capsys.readouterr().out)
+    assert [p["index"] for p in points] == list(range(6))
+    for p in points:
+        assert set(p) == {"index", "params", "scientific"}
+        assert 1e-4 <= p["params"]["learning_rate"] <= 1.0
+        assert p["scientific"] == {"weight_decay": p["params"]["weight_decay"]}
+
+
+def test_study_add_and_reseed(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project_dir / "wd.toml").write_text(STUDY)
+    assert main(["round", "new", "does weight decay help?"]) == 0
+    assert main(["study", "add", "wd.toml"]) == 0
+    assert main(["study", "add", "wd.toml"]) == 1
+    assert "already has a study named 'wd'" in capsys.readouterr().err
+    assert main(["study", "reseed", "wd"]) == 0
+    project = config.load_project(project_dir)
+    with Store.open(config.project_store_path(project), readonly=True) as store:
+        first, sibling = store.studies()
+    assert first.name == "wd" and first.seed == 3
+    assert sibling.reseed_of == first.id
+    assert sibling.seed != first.seed
+    assert sibling.space == first.space
