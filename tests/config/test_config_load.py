@@ -66,7 +66,7 @@ def test_full_project(project_root: Path) -> None:
     assert project.metrics == MetricChannels(False, (r"epoch (?P<step>\d+) loss (?P<loss>[\d.eE+-]+)",),
                                              "logs/metrics.csv")
     assert project.divergence == DivergenceRule(("loss",), 1e3, -1.0, False)
-    assert (project.parallel, project.gpus_per_trial, project.gpus) == (2, 1, (0, 1))
+    assert (project.parallel, project.gpus_per_trial, project.gpus) == (2, 1, ("0", "1"))
     assert (project.timeout, project.max_retries) == (3600, 2)
     assert dict(project.baseline) == {"learning_rate": 0.01, "optimizer": "adam", "layers": 4, "nesterov": True}
     assert Path(project.root) == project_root.resolve()

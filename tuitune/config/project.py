@@ -183,22 +183,25 @@ def _baseline(f: Fields, table: Mapping[str, Any]) -> dict[str, Value]:
     return out
 
 
-def _gpus(f: Fields, table: Mapping[str, Any]) -> tuple[int, ...] | None:
+def _gpus(f: Fields, table: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """GPU ids as CUDA_VISIBLE_DEVICES takes them: indices (0, 1) or UUIDs ("GPU-...", "MIG-...")."""
     value = table.get("gpus", MISSING)
     if value is MISSING:
         return None
     if not isinstance(value, list):
         f.wrong_type(("resources", "gpus"), value, "a list of GPU ids", "[0, 1]")
         return None
-    out: list[int] = []
+    out: list[str] = []
     for i, gpu in enumerate(value):
-        if isinstance(gpu, bool) or not isinstance(gpu, int) or gpu < 0:
-            f.add(("resources", "gpus", i), f"a GPU id is a whole number >= 0, found {describe(gpu)}",
-                  "list ids as nvidia-smi numbers them, e.g. gpus = [0, 1]")
-        elif gpu in out:
+        is_index = isinstance(gpu, int) and not isinstance(gpu, bool) and gpu >= 0
+        is_uuid = isinstance(gpu, str) and gpu.startswith(("GPU-", "MIG-"))
+        if not (is_index or is_uuid):
+            f.add(("resources", "gpus", i), f"a GPU id is a whole number >= 0 or a GPU-/MIG- UUID, found {describe(gpu)}",
+                  "list ids as nvidia-smi -L shows them, e.g. gpus = [0, 1]")
+        elif str(gpu) in out:
             f.add(("resources", "gpus", i), f"GPU {gpu} is listed twice", "list each GPU once")
         else:
-            out.append(gpu)
+            out.append(str(gpu))
     return tuple(out)
 
 

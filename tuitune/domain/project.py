@@ -58,8 +58,8 @@ class Project:
     divergence: DivergenceRule = DivergenceRule()
     parallel: int = 1
     gpus_per_trial: int = 0
-    gpus: tuple[int, ...] | None = None
-    """The GPU pool when neither ``CUDA_VISIBLE_DEVICES`` nor ``nvidia-smi`` gives one."""
+    gpus: tuple[str, ...] | None = None
+    """GPU ids (indices or UUIDs, as ``CUDA_VISIBLE_DEVICES`` takes them): the pool when neither ``CUDA_VISIBLE_DEVICES`` nor ``nvidia-smi`` gives one."""
     timeout: float | None = None
     """Seconds after which a trial is stopped."""
     max_retries: int = 0

@@ -98,7 +98,8 @@ class Trial:
     state: TrialState = TrialState.QUEUED
     id: int | None = None
     retry_of: int | None = None
-    gpus: tuple[int, ...] = ()
+    gpus: tuple[str, ...] = ()
+    """GPU ids given to the trial in ``CUDA_VISIBLE_DEVICES`` (indices or UUIDs)."""
     pid: int | None = None
     pid_started: float | None = None
     """The process's start time, so a recycled pid is never mistaken for the trial."""

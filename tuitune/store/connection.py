@@ -1,0 +1,96 @@
+"""Opening a store's SQLite connection: where it may live, how it is configured, its schema.
+
+Why it is shaped like this:
+
+* The connection is in driver autocommit mode (``isolation_level=None``): the
+  :class:`~tuitune.store.store.Store` issues ``BEGIN IMMEDIATE``/``COMMIT`` itself, so no
+  statement ever opens a transaction behind its back. sqlite-utils' ``Database`` wraps it and
+  nests its own writes as savepoints inside ours.
+* WAL lets readers read while the one writer writes; ``synchronous=NORMAL`` is durable enough in
+  WAL (a crash never tears a commit; a power cut may lose the last ones) and avoids an fsync per
+  commit; the busy timeout makes a second writer wait instead of failing; foreign keys are off by
+  default in SQLite and must be switched on per connection.
+* Readers get a ``mode=ro`` connection and are never migrated: they refuse a schema they do not
+  know rather than guess, and a reader can never change the file under the runner.
+* The path is checked before anything is created, so a refused network path leaves no trace.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from tuitune.domain.errors import StoreError
+from tuitune.store.mounts import check_local
+from tuitune.store.schema import CURRENT_VERSION, applied, check_known, migrate
+
+BUSY_TIMEOUT_S = 10.0
+"""How long a write waits for another writer's lock before giving up."""
+
+
+def open_file(path: str | os.PathLike[str], *, readonly: bool) -> tuple[Database, str, int]:
+    """``(database, absolute path, schema version)`` of the store file at ``path``."""
+    where = os.path.abspath(os.path.expanduser(os.fspath(path)))
+    check_local(where)
+    if readonly and not os.path.isfile(where):
+        raise StoreError(f"no store at {where}: nothing has been recorded yet "
+                         "(`tuitune round new` creates it), or `store = ...` in tuitune.toml points elsewhere")
+    if not readonly:
+        try:
+            Path(where).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"cannot create the folder for the store {where}: {e}") from e
+    target = Path(where).as_uri() + "?mode=ro" if readonly else where
+    try:
+        conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                               check_same_thread=True, uri=readonly)
+        db, version = _prepare(conn, where, readonly=readonly)
+    except sqlite3.DatabaseError as e:
+        raise StoreError(explain(e, where)) from e
+    return db, where, version
+
+
+def open_memory() -> tuple[Database, int]:
+    """``(database, schema version)`` of a new private in-memory store."""
+    conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=True)
+    return _prepare(conn, ":memory:", readonly=False)
+
+
+def _prepare(conn: sqlite3.Connection, where: str, *, readonly: bool) -> tuple[Database, int]:
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        # execute_plugins=False: a user's sqlite-utils plugins have no business in our connection.
+        db = Database(conn, execute_plugins=False, recursive_triggers=False)
+        if readonly:
+            names = applied(db)
+            check_known(names, where)
+            if len(names) < CURRENT_VERSION:
+                raise StoreError(
+                    f"the store {where} has schema version {len(names)}, this tuitune needs "
+                    f"{CURRENT_VERSION}; run a tuitune command that writes to it (e.g. the runner) "
+                    "once to upgrade it, then read it again")
+            return db, len(names)
+        if where != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return db, migrate(db, where)
+    except BaseException:
+        conn.close()
+        raise
+
+
+def explain(e: sqlite3.Error, where: str) -> str:
+    """A SQLite error as a message saying what to do."""
+    text = str(e)
+    if "locked" in text or "busy" in text:
+        return (f"the store {where} stayed locked by another process for {BUSY_TIMEOUT_S:g} s "
+                "(a runner or a migration still writing?); try again, or find the process holding it")
+    if "not a database" in text or "malformed" in text:
+        return f"{where} is not a readable tuitune store (SQLite says: {text}); point `store = ...` elsewhere"
+    if "unable to open" in text:
+        return f"cannot open the store {where} (SQLite says: {text}); check the path and its permissions"
+    return f"the store {where} failed: {text}"
