@@ -167,6 +167,29 @@ def test_malformed_project(tmp_path: Path, text: str, field: str, line: int | No
     check_one(tmp_path, file, field, line, words, config.load_project)
 
 
+@pytest.mark.parametrize("kind, text, field, line", [("study", *c[1:4]) for c in STUDY_CASES] +
+                         [("project", *c[1:4]) for c in PROJECT_CASES],
+                         ids=[c[0] for c in STUDY_CASES] + [c[0] for c in PROJECT_CASES])
+def test_validate_exits_1_naming_the_field_and_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str], kind: str, text: str,
+                                                   field: str, line: int | None) -> None:
+    """The same table through ``tuitune validate``, as a user runs it."""
+    from tuitune.cli import main
+
+    (tmp_path / "tuitune.toml").write_text(text if kind == "project" else PROJECT)
+    files = []
+    if kind == "study":
+        (tmp_path / "studies").mkdir()
+        (tmp_path / "studies" / "broken.toml").write_text(text)
+        files = ["studies/broken.toml"]
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", *files]) == 1
+    err = capsys.readouterr().err
+    where = f"{'studies/broken.toml' if kind == 'study' else 'tuitune.toml'}" + (f":{line}" if line else "")
+    assert where in err and field in err and "(fix: " in err, err
+    assert "Traceback" not in err
+
+
 def test_every_problem_of_a_file_is_reported_at_once(tmp_path: Path) -> None:
     study = tmp_path / "s.toml"
     study.write_text(dedent("""\

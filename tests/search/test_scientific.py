@@ -11,7 +11,7 @@ from scipy import stats
 
 from tuitune.domain import (Algorithm, Condition, Hyperparameter, Layout, ParamType, Role, Scale, SearchSpace,
                             Study)
-from tuitune.search import combinations, expand, points, warnings
+from tuitune.search import combinations, expand, points, rejoin, warnings
 
 from .spaces import optimizers
 
@@ -136,3 +136,21 @@ def test_reseeded_per_value_studies_get_new_child_seeds():
     study = Study("opt", optimizers(), layout=Layout.PER_VALUE)
     first, second = expand(study), expand(replace(study, seed=1))
     assert all(a.seed != b.seed for a, b in zip(first, second))
+
+
+def test_rejoin_covers_the_per_value_children_again():
+    original = optimizers()
+    joined = rejoin(expand(Study("opt", original, layout=Layout.PER_VALUE)))
+    assert set(joined.ids) == set(original.ids)
+    assert joined["optimizer"].values == ("sgd", "adam")
+    assert joined["nesterov"].values == (False, True)
+    for pid in ("sgd_lr", "adam_lr", "momentum", "beta1", "warmup", "batch"):
+        assert (joined[pid].low, joined[pid].high, joined[pid].name) == (original[pid].low, original[pid].high,
+                                                                        original[pid].name)
+    for config in ({"optimizer": "sgd", "nesterov": True}, {"optimizer": "adam"}):
+        assert set(joined.active(config)) == set(original.active(config))
+
+
+def test_rejoin_of_one_study_is_its_space():
+    study = Study("opt", optimizers())
+    assert rejoin([study]) is study.space

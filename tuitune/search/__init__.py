@@ -5,7 +5,8 @@ index, so nothing but the seed and the count is ever stored:
 
 * :func:`points` / :func:`trials_for`: the configurations (and queued trials, with repeats) of
   any study, addressed by index;
-* :func:`expand`: one study per scientific value combination (per-value layout);
+* :func:`expand`: one study per scientific value combination (per-value layout); :func:`rejoin`
+  the space that covers them again, for analysis;
 * :func:`reseed`: a sibling study with a new sequence seed (study variance);
 * :func:`warnings`: notes on a design before it runs;
 * :func:`estimate_budget`: the time a study will take, from comparable finished trials;
@@ -14,9 +15,9 @@ index, so nothing but the seed and the count is ever stored:
 
 from tuitune.search.cube import from_unit, to_unit
 from tuitune.search.design import Point, estimate_budget, points, reseed, size, trials_for, warnings
-from tuitune.search.scientific import combinations, expand
+from tuitune.search.scientific import combinations, expand, rejoin
 
 __all__ = [
-    "Point", "combinations", "estimate_budget", "expand", "from_unit", "points", "reseed", "size", "to_unit",
+    "Point", "combinations", "estimate_budget", "expand", "from_unit", "points", "rejoin", "reseed", "size", "to_unit",
     "trials_for", "warnings",
 ]

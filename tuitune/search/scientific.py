@@ -31,10 +31,11 @@ rotated (its presence is not known before sampling), so it is sampled like a nui
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import replace
 
-from tuitune.domain import Algorithm, Hyperparameter, Layout, Role, SearchSpace, Study, Value
-from tuitune.domain.space import same_value
+from tuitune.domain import Algorithm, Condition, Hyperparameter, Layout, Role, SearchSpace, Study, Value
+from tuitune.domain.space import contains_value, same_value
 from tuitune.search.cube import known_values, reachable
 from tuitune.search.seeds import PER_VALUE, derive
 
@@ -111,6 +112,38 @@ def pin(space: SearchSpace, combo: dict[str, Value]) -> SearchSpace:
         else:
             params.append(replace(p, when=when))
     return SearchSpace(tuple(params))
+
+
+def rejoin(studies: Sequence[Study]) -> SearchSpace:
+    """One space covering the children of a per-value study, for judging them together.
+
+    The inverse of :func:`pin` as far as the children allow: a pinned hyperparameter gets the
+    values of every child again, and a hyperparameter only some children have becomes conditional
+    on the pinned values of those children (so ``lr_sgd`` and ``lr_adam`` passing the same name
+    stay exclusive). A single study's own space is returned as it is.
+    """
+    if len(studies) == 1:
+        return studies[0].space
+    pinned = [dict(s.extra.get("values", {})) for s in studies]
+    keys = list(dict.fromkeys(k for combo in pinned for k in combo))
+    params: dict[str, Hyperparameter] = {}
+    holders: dict[str, list[int]] = {}
+    for i, study in enumerate(studies):
+        for p in study.space:
+            holders.setdefault(p.id, []).append(i)
+            if p.id in params and p.id in keys:
+                merged = params[p.id].values + tuple(v for v in p.values if not contains_value(params[p.id].values, v))
+                params[p.id] = replace(params[p.id], values=merged, value=None)
+            elif p.id not in params:
+                params[p.id] = replace(p, value=None) if p.id in keys else p
+    out = []
+    for pid, p in params.items():
+        when = p.when
+        if len(holders[pid]) < len(studies):
+            when += tuple(Condition(k, tuple(dict.fromkeys(pinned[i][k] for i in holders[pid])))
+                          for k in keys if k != pid and all(k in pinned[i] for i in holders[pid]))
+        out.append(replace(p, when=when))
+    return SearchSpace(tuple(out))
 
 
 def label(combo: dict[str, Value]) -> str:
