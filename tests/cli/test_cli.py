@@ -43,10 +43,10 @@ def test_version() -> None:
     assert result.stdout.strip() == f"tuitune {__version__}"
 
 
-def test_bare_command_says_the_tui_is_not_there_yet() -> None:
-    result = run_cli()
+def test_bare_command_outside_a_project_says_how_to_start(tmp_path: Path) -> None:
+    result = run_cli(cwd=tmp_path)
     assert result.returncode == 1
-    assert "terminal UI is not built yet" in result.stderr
+    assert "tuitune init" in result.stderr
     assert "Traceback" not in result.stderr
 
 

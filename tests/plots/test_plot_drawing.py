@@ -206,3 +206,12 @@ def test_numeric_categories_are_laid_out_in_numeric_order():
     plot = AxisPlot("wd", False, "categorical", ro([1e-5, 0.001, 0.0], object), ro([0.5, 0.4, 0.6]), ro([1, 2, 3], int),
                     ro([], object), ro([], int), (), 2)
     assert re.findall(r"\S+", draw_axis(plot, PLAIN).split("\n")[-2]) == ["0.0", "1e-05", "0.001"]
+
+
+def test_a_title_wider_than_the_plot_is_cut_not_dropped() -> None:
+    from tuitune.plots import Style, draw_curves
+
+    drawn = draw_curves({"trial 1": ([0, 1, 2], [1.0, 0.5, 0.25])}, Style(width=30, height=10, color=False),
+                        title="a very long title that cannot possibly fit in thirty columns")
+    assert "a very long title" in drawn.splitlines()[0]
+    assert "…" in drawn.splitlines()[0]

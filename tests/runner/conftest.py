@@ -1,28 +1,30 @@
-"""Helpers for the runner's tests: they run real processes, so they poll with deadlines."""
+"""Helpers for the runner's tests: they run real processes, so they poll with deadlines, and
+the daemon's tests get a :class:`Lab`: a project, a study of a fake trainer, and its runner."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from typing import TypeVar
+from pathlib import Path
 
 import pytest
 
-T = TypeVar("T")
-
-
-def _wait_for(predicate: Callable[[], T], timeout: float = 10.0, what: str = "condition") -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.01)
-
+from runner_lab import Lab, wait_until
 
 @pytest.fixture
 def wait_for() -> Callable[..., object]:
     """``wait_for(predicate, timeout=10, what=...)``: poll until the predicate is truthy; return it."""
-    return _wait_for
+    return wait_until
+
+
+@pytest.fixture
+def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """``lab(**options)`` makes a :class:`Lab`; every lab's processes are killed afterwards."""
+    made: list[Lab] = []
+
+    def make(**options: object) -> Lab:
+        made.append(Lab(tmp_path / f"lab{len(made)}", monkeypatch, **options))
+        return made[-1]
+
+    yield make
+    for one in made:
+        one.cleanup()

@@ -54,6 +54,7 @@ CREATE TABLE ingest_offsets (
     trial_id INTEGER NOT NULL REFERENCES trials(id),
     source TEXT NOT NULL,
     "offset" INTEGER NOT NULL,
+    cursor TEXT NOT NULL DEFAULT '',  -- the channel's whole read state (JSON), offset included
     updated_at REAL NOT NULL,
     PRIMARY KEY (trial_id, source)
 ) WITHOUT ROWID;

@@ -21,7 +21,7 @@ from tuitune.analysis.decision import Arm, Comparison, Outcome, StudyVariance, c
 from tuitune.analysis.frame import Group, StudyData, param_column, scaled_column, study_data, trials_frame
 from tuitune.analysis.plots_info import (AxisPlot, Isolation, IsolationPoint, Plots, TrialCurves, axis_plot,
                                          best_curves, isolation, plots)
-from tuitune.analysis.result import CheckResult, Status
+from tuitune.analysis.result import CheckResult, Status, strict_json
 from tuitune.analysis.review import Review, review
 from tuitune.analysis.sampling import BestOfK, best_of_k
 from tuitune.analysis.variance import RetrainNoise, retrain_noise, study_bests
@@ -31,5 +31,5 @@ __all__ = [
     "Group", "Isolation", "IsolationPoint", "Outcome", "Plots", "RetrainNoise", "Review", "Status", "StudyData",
     "StudyVariance", "Threshold", "TrialCurves", "axis_plot", "best_curves", "best_of_k", "checklist", "compare",
     "features", "isolation", "param_column", "plots", "retrain_noise", "review", "scaled_column", "study_bests",
-    "study_data", "threshold", "trials_frame",
+    "strict_json", "study_data", "threshold", "trials_frame",
 ]

@@ -61,6 +61,19 @@ def plain(value: object) -> object:
     return value
 
 
+def strict_json(value: object) -> object:
+    """``value`` made JSON-ready (:func:`plain`) with NaN and infinities as ``None``: strict JSON
+    that every reader accepts (``json.dumps(..., allow_nan=False)``)."""
+    value = plain(value)
+    if isinstance(value, float):
+        return value if np.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [strict_json(v) for v in value]
+    return value
+
+
 def rnd(x: float, digits: int = 4) -> float:
     """``x`` to ``digits`` significant digits, for evidence meant to be read."""
     x = float(x)

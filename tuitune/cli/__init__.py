@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from collections.abc import Sequence
 
 from tuitune import __version__
-from tuitune.cli import files, rounds, studies
+from tuitune.cli import demo, files, review, rounds, runs, studies
 from tuitune.domain.errors import TuituneError
 
-VERB_MODULES = (files, rounds, studies)
+VERB_MODULES = (files, rounds, studies, runs, review, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,20 +30,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tuitune {__version__}")
     parser.add_argument("-C", "--project", metavar="DIR", default=".",
                         help="the project folder, or any folder below it (default: the current one)")
+    parser.add_argument("--low-bandwidth", action="store_true",
+                        help="for slow SSH links: refresh every 2 s, no animations")
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
     for module in VERB_MODULES:
         module.register(verbs)
     return parser
 
 
+def open_tui(args: argparse.Namespace) -> int:
+    """A bare ``tuitune``: the TUI on the project of the current folder."""
+    from tuitune import config, tui
+
+    folder = config.find_project(Path(args.project))
+    tui.run(folder / config.PROJECT_FILE, low_bandwidth=args.low_bandwidth)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.verb is None:
-        print("tuitune: the terminal UI is not built yet. The commands that work today:\n", file=sys.stderr)
-        parser.print_help(sys.stderr)
-        return 1
     try:
+        if args.verb is None:
+            return open_tui(args)
         return int(args.func(args) or 0)
     except TuituneError as error:
         print(f"tuitune: {error}" if "\n" not in str(error) else f"tuitune:\n{error}", file=sys.stderr)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tuitune import config
-from tuitune.domain import Project, Round
-from tuitune.domain.errors import InvalidConfig, Problem
+from tuitune.domain import Project, Round, RoundStatus, Study
+from tuitune.domain.errors import InvalidConfig, NotFound, Problem
 from tuitune.store import Store
 
 
@@ -23,10 +23,24 @@ class Context:
     def open_round(self) -> Round:
         """The round new studies go into; an error saying how to start one when there is none."""
         current = self.store.current_round()
-        if current is None or current.status != "open":
+        if current is None or current.status is not RoundStatus.OPEN:
             raise InvalidConfig([Problem("round", "there is no open round",
                                          'start one with `tuitune round new "GOAL" --kind try_change`')])
         return current
+
+
+    def find_study(self, ref: str) -> Study:
+        """A study by id, or by name in the current round; the error lists the known ones."""
+        current = self.store.current_round()
+        if ref.isdigit():
+            found = self.store.get_study(int(ref))
+        else:
+            found = self.store.study_by_name(current.id, ref) if current else None
+        if found is None:
+            known = ", ".join(f"{s.id}:{s.name}" for s in self.store.studies(current.id)) if current else ""
+            where = f"round {current.id}" if current else "the store (no round yet)"
+            raise NotFound(f"no study {ref!r} in {where} (studies: {known or 'none'})")
+        return found
 
 
 def load_project(args: argparse.Namespace) -> tuple[Project, Path]:

@@ -11,10 +11,10 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from tuitune import config, search
+from tuitune import config
 from tuitune.cli.context import load_project, open_context
 from tuitune.domain import Study, TrialState
-from tuitune.domain.errors import InvalidConfig, NotFound, Problem
+from tuitune.domain.errors import InvalidConfig, Problem
 
 
 def register(verbs: argparse._SubParsersAction) -> None:
@@ -50,6 +50,7 @@ def _format_value(value: object) -> str:
 
 
 def run_preview(args: argparse.Namespace) -> int:
+    from tuitune import search
     study = _load(args)
     count = args.n if args.n is not None else search.size(study)
     if count < 0:
@@ -75,6 +76,7 @@ def run_preview(args: argparse.Namespace) -> int:
 
 
 def _print_stored(stored: list[Study], budget: float | None) -> None:
+    from tuitune import search
     for s in stored:
         n = search.size(s)
         print(f"study {s.id}: {s.name} ({s.algorithm}, {n} points x {s.repeats} = {n * s.repeats} trials, seed {s.seed})")
@@ -84,12 +86,14 @@ def _print_stored(stored: list[Study], budget: float | None) -> None:
 
 
 def _budget(ctx, studies: list[Study]) -> float | None:
+    from tuitune import search
     durations = [t.duration for t in ctx.store.trials(states=[TrialState.COMPLETED]) if t.duration]
     return search.estimate_budget(sum(search.size(s) for s in studies), max(s.repeats for s in studies),
                                   durations, ctx.project.parallel)
 
 
 def run_add(args: argparse.Namespace) -> int:
+    from tuitune import search
     ctx = open_context(args)
     with ctx.store:
         study = config.load_study(args.file, ctx.project)
@@ -105,22 +109,11 @@ def run_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _find_study(ctx, ref: str) -> Study:
-    current = ctx.open_round()
-    if ref.isdigit():
-        found = ctx.store.get_study(int(ref))
-    else:
-        found = ctx.store.study_by_name(current.id, ref)
-    if found is None:
-        names = ", ".join(f"{s.id}:{s.name}" for s in ctx.store.studies(current.id)) or "none"
-        raise NotFound(f"no study {ref!r} in round {current.id} (studies: {names})")
-    return found
-
-
 def run_reseed(args: argparse.Namespace) -> int:
+    from tuitune import search
     ctx = open_context(args)
     with ctx.store:
-        original = _find_study(ctx, args.study)
+        original = ctx.find_study(args.study)
         sibling = search.reseed(original, args.seed)
         taken = {s.name for s in ctx.store.studies(original.round_id)}
         name, n = sibling.name, 2

@@ -58,7 +58,7 @@ def find_project(start: Path | str = ".") -> Path:
         if (folder / PROJECT_FILE).is_file():
             return folder
     raise InvalidConfig([Problem("", f"no {PROJECT_FILE} in {display_name(here)} or any folder above it",
-                                 "run `tuitune init` in your project's folder, or cd into a project",
+                                 "run `tuitune init` in your project's folder, cd into a project, or try `tuitune demo`",
                                  display_name(here))])
 
 

@@ -331,6 +331,11 @@ def _infer_type(spec: Mapping[str, Any], values: tuple[Value, ...] | None, value
     bounds = [spec[k] for k in ("low", "high") if k in spec]
     if bounds:
         return ParamType.INT if all(is_number(b) and isinstance(b, int) for b in bounds) else ParamType.FLOAT
+    return value_type(value)
+
+
+def value_type(value: Any) -> ParamType:
+    """The type a single value implies (a fixed hyperparameter's, a baseline entry's)."""
     if isinstance(value, bool):
         return ParamType.BOOL
     if isinstance(value, int):

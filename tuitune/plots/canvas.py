@@ -75,8 +75,9 @@ def figure(style: Style, title: str = "", xlabel: str = "", ylabel: str = "") ->
         plotext.limit_size(False, False)
         plotext.plot_size(style.width, style.height)
         plotext.theme("pro" if style.color else "clear")
-        if title:
-            plotext.title(title)
+        if title:  # plotext drops a title longer than about width - 6: cut it instead
+            room = max(4, style.width - 7)
+            plotext.title(title if len(title) <= room else title[: room - 1] + "…")
         if xlabel:
             plotext.xlabel(xlabel)
         if ylabel:

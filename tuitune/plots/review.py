@@ -95,7 +95,7 @@ def draw_isolation(iso: Isolation, style: Style = Style(), *, objective: str = "
 def draw_sampled_enough(boxes: Sequence[BestOfK], style: Style = Style(), *, objective: str = "objective") -> str:
     """The sampled-enough box plot of :func:`tuitune.analysis.best_of_k`: per k, the median,
     quartiles (box) and 5th-95th percentiles (whiskers) of the best objective among k trials."""
-    title = f"sampled enough? best {objective} among k trials" + ("" if boxes else " (no finished trials)")
+    title = f"sampled enough? best {objective} among k trials" if boxes else "sampled enough? no finished trials"
     with figure(style, title, "trials drawn (k)", objective) as plt:
         if boxes:
             plt.box(list(range(1, len(boxes) + 1)), [[b.high, b.q3, b.median, b.q1, b.low] for b in boxes],

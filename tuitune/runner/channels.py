@@ -280,21 +280,40 @@ def _lines(f: IO[bytes], cur: Cursor, max_bytes: int) -> Iterator[bytes | None]:
                 yield None
 
 
+_decode = json.JSONDecoder().raw_decode
+_new_row = tuple.__new__
+
+
 def _json_rows(text: bytes, cur: Cursor, wall: float) -> list[Row] | None:
+    # The hot path of ingest (every metric line of every trial): the C scanner is called directly
+    # (json.loads adds encoding detection and a regex per call), and exact types are tested first.
     try:
-        obj = json.loads(text)
+        line = text.decode().strip()
+        obj, end = _decode(line)
     except ValueError:  # includes invalid UTF-8
         return None
-    if not isinstance(obj, dict):
+    if end != len(line) or type(obj) is not dict:
         return None
-    step = _step(obj.pop("step", None))
-    if step is None:
-        step = cur.next_step
+    step = obj.pop("step", None)
+    if type(step) is not int:
+        step = _step(step)
+        if step is None:
+            step = cur.next_step
     t = obj.pop("_time", None)
-    wall = float(t) if isinstance(t, int | float) and not isinstance(t, bool) else wall
+    if t is not None:
+        wall = float(t) if type(t) in (int, float) else wall
     cur.next_step = step + 1
-    return [Row(step, str(name), number, wall) for name, value in obj.items()
-            if (number := _number(value)) is not None]
+    rows = []
+    for name, value in obj.items():
+        kind = type(value)
+        if kind is float:
+            number = value
+        elif kind is int:
+            number = float(value)
+        elif (number := _number(value)) is None:
+            continue
+        rows.append(_new_row(Row, (step, name, number, wall)))
+    return rows
 
 
 def _step(value: object) -> int | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tuitune import search
-from tuitune.domain import CommandKind, Study, Trial
+from tuitune.domain import Command, CommandKind, Study, Trial
 from tuitune.store import Store
 
 
@@ -40,11 +40,14 @@ def queue_study(store: Store, study: Study, count: int | None = None) -> list[Tr
     return stored
 
 
-def request_stop(store: Store, trial_ids: Sequence[int], reason: str = "stopped by the user") -> None:
-    """Ask the runner to stop ``trial_ids`` (queued ones are cancelled, running ones terminated)."""
-    store.add_command(CommandKind.STOP, {"trial_ids": list(trial_ids), "reason": reason})
+def request_stop(store: Store, trial_ids: Sequence[int], reason: str = "stopped by the user") -> Command:
+    """Ask the runner to stop ``trial_ids`` (queued ones are cancelled, running ones terminated).
+
+    Returns the stored command; its ``result`` says what the runner did once ``done``.
+    """
+    return store.add_command(CommandKind.STOP, {"trial_ids": list(trial_ids), "reason": reason})
 
 
-def request_requeue(store: Store, trial_ids: Sequence[int]) -> None:
+def request_requeue(store: Store, trial_ids: Sequence[int]) -> Command:
     """Ask the runner to run ``trial_ids`` again as new trials pointing at the old ones."""
-    store.add_command(CommandKind.REQUEUE, {"trial_ids": list(trial_ids)})
+    return store.add_command(CommandKind.REQUEUE, {"trial_ids": list(trial_ids)})

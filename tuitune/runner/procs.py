@@ -102,6 +102,39 @@ def alive(pid: int, start_time: float) -> bool:
     return _process(pid, start_time) is not None
 
 
+def find(cmdline: list[str] | None = None, *, marker: tuple[str, str] | None = None) -> list[tuple[int, float]]:
+    """Identities of the processes whose command line is ``cmdline``, or whose environment holds
+    ``marker`` (``(name, value)``); the caller and its ancestors are never among them.
+
+    For the rare moments a pid was never recorded (a runner killed between starting a shim and
+    writing its pid down) or its process has gone while children may linger: a full scan of the
+    process table, tens of milliseconds, so never in a polling loop.
+    """
+    me = psutil.Process()
+    spared = {me.pid, *(p.pid for p in me.parents())}
+    found = []
+    for p in psutil.process_iter():
+        if p.pid in spared:
+            continue
+        try:
+            if cmdline is not None and p.cmdline() == cmdline:
+                found.append((p.pid, p.create_time()))
+            elif marker is not None and p.environ().get(marker[0]) == marker[1]:
+                found.append((p.pid, p.create_time()))
+        except psutil.Error:  # another user's process, or gone
+            continue
+    return found
+
+
+def send(pid: int, start_time: float, sig: int) -> bool:
+    """Send ``sig`` to the process ``(pid, start_time)`` alone; False when it is not running."""
+    p = _process(pid, start_time)
+    if p is None:
+        return False
+    _send(p, sig)
+    return True
+
+
 def terminate_tree(pid: int, start_time: float, grace: float, *, marker: tuple[str, str] | None = None,
                    signal_root: bool = True) -> Ending:
     """Stop the process ``(pid, start_time)`` and everything it started; return how it ended.

@@ -8,17 +8,21 @@ reconciles from it. So every file tuitune itself writes here (``params.json``, `
 loss. The files the *command* writes (``stdout.log``, ``stderr.log``, ``metrics.jsonl``) are
 append-only and read by byte offset instead (see :mod:`tuitune.runner.channels`).
 
-Standard library only: the shim imports this module for every trial, and its start-up time is
-part of each trial's overhead.
+Standard library only, and only what the Python start-up has loaded anyway (``os``, ``json``;
+no ``pathlib``, no ``typing`` at run time): the shim imports this module for every trial, and its
+start-up time is part of each trial's overhead.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # what typing.TYPE_CHECKING is, without importing typing
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import Any
+
 
 PARAMS = "params.json"
 COMMAND = "command.json"
@@ -28,6 +32,9 @@ METRICS = "metrics.jsonl"
 EXIT = "exit.json"
 SHIM_LOG = "shim.log"
 """The shim's own stdout and stderr: where a shim that cannot start the command says why."""
+ENDING = "ending.json"
+"""The runner's verdict on a trial it is ending itself (stopped, timed out, diverged), written
+before it acts, so a runner restarted mid-stop still knows which state the trial ends in."""
 
 
 def atomic_write_json(path: str | os.PathLike[str], data: Any) -> None:
@@ -36,18 +43,19 @@ def atomic_write_json(path: str | os.PathLike[str], data: Any) -> None:
     NaN and infinities are written as JSON's common extension (``NaN``, ``Infinity``), which
     Python's :func:`json.loads` reads back.
     """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    path = os.fspath(path)
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(text)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    _fsync_dir(folder or ".")
 
 
-def _fsync_dir(folder: Path) -> None:
+def _fsync_dir(folder: str) -> None:
     """Make the rename itself durable (the directory entry lives in the folder)."""
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -65,17 +73,16 @@ def read_json(path: str | os.PathLike[str]) -> Any | None:
         return None
 
 
-def write_params(trial_dir: str | os.PathLike[str], params: Mapping[str, Any]) -> Path:
+def write_params(trial_dir: str | os.PathLike[str], params: Mapping[str, Any]) -> str:
     """Write ``params.json`` (passed name -> value), creating the trial directory; return its path."""
-    trial_dir = Path(trial_dir)
-    trial_dir.mkdir(parents=True, exist_ok=True)
-    path = trial_dir / PARAMS
+    os.makedirs(trial_dir, exist_ok=True)
+    path = os.path.join(trial_dir, PARAMS)
     atomic_write_json(path, dict(params))
     return path
 
 
 def write_command(trial_dir: str | os.PathLike[str], argv: Sequence[str], env: Mapping[str, str],
-                  cwd: str | os.PathLike[str]) -> Path:
+                  cwd: str | os.PathLike[str]) -> str:
     """Write ``command.json``: what the shim runs, so the exact command is on disk before it starts.
 
     ``env`` is the *delta* over the runner's environment (what tuitune adds), kept small so the
@@ -83,11 +90,10 @@ def write_command(trial_dir: str | os.PathLike[str], argv: Sequence[str], env: M
     """
     if not argv:
         raise ValueError("the command is empty")
-    trial_dir = Path(trial_dir)
-    trial_dir.mkdir(parents=True, exist_ok=True)
-    path = trial_dir / COMMAND
+    os.makedirs(trial_dir, exist_ok=True)
+    path = os.path.join(trial_dir, COMMAND)
     atomic_write_json(path, {"argv": [str(a) for a in argv], "env": {str(k): str(v) for k, v in env.items()},
-                             "cwd": os.fspath(Path(cwd).resolve())})
+                             "cwd": os.path.realpath(cwd)})
     return path
 
 
@@ -96,4 +102,20 @@ def read_exit(trial_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
 
     Never a partial file: the shim writes it atomically.
     """
-    return read_json(Path(trial_dir) / EXIT)
+    return read_json(os.path.join(trial_dir, EXIT))
+
+
+def write_ending(trial_dir: str | os.PathLike[str], state: str, reason: str, *, stop: bool) -> dict[str, Any]:
+    """Record how the runner means the trial to end (``state``, ``reason``) and whether it is
+    stopping it, unless a verdict is already there: the first one stands. Returns the verdict."""
+    found = read_ending(trial_dir)
+    if found is not None:
+        return found
+    verdict = {"state": state, "reason": reason, "stop": stop}
+    atomic_write_json(os.path.join(trial_dir, ENDING), verdict)
+    return verdict
+
+
+def read_ending(trial_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The verdict written by :func:`write_ending`, or ``None``."""
+    return read_json(os.path.join(trial_dir, ENDING))

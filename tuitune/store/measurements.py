@@ -106,13 +106,59 @@ def metric_names(conn: sqlite3.Connection, study_id: int | None = None,
     return [r[0] for r in conn.execute(f"SELECT DISTINCT l.name FROM latest l{join}{where} ORDER BY l.name", args)]
 
 
+def curves(conn: sqlite3.Connection, study_id: int | None = None, round_id: int | None = None,
+           names: Iterable[str] | None = None, trial_ids: Iterable[int] | None = None
+           ) -> dict[int, dict[str, list[tuple[int, float, float]]]]:
+    """trial id -> metric -> ``(step, value, wall_time)`` in step order, in one query.
+
+    The clustered primary key returns rows already ordered by trial, metric and step, so the
+    answer is built in one pass with no sort.
+    """
+    where, args = [], []
+    if study_id is not None:
+        where.append("m.trial_id IN (SELECT id FROM trials WHERE study_id = ?)")
+        args.append(study_id)
+    if round_id is not None:
+        where.append("m.trial_id IN (SELECT t.id FROM trials t JOIN studies s ON s.id = t.study_id "
+                     "WHERE s.round_id = ?)")
+        args.append(round_id)
+    for column, values in (("m.name", names), ("m.trial_id", trial_ids)):
+        if values is not None:
+            values = list(values)
+            where.append(f"{column} IN ({', '.join('?' * len(values))})" if values else "0")
+            args += values
+    sql = ("SELECT m.trial_id, m.name, m.step, m.value, m.wall_time FROM measurements m"
+           + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY m.trial_id, m.name, m.step")
+    out: dict[int, dict[str, list[tuple[int, float, float]]]] = {}
+    nan = math.nan
+    key: tuple[int, str] | None = None
+    points: list[tuple[int, float, float]] = []
+    for tid, name, step, value, wall in conn.execute(sql, args):
+        if (tid, name) != key:
+            key = (tid, name)
+            points = out.setdefault(tid, {}).setdefault(name, [])
+        points.append((step, nan if value is None else value, wall))
+    return out
+
+
 def offset(conn: sqlite3.Connection, trial_id: int, source: str) -> int:
     row = conn.execute('SELECT "offset" FROM ingest_offsets WHERE trial_id = ? AND source = ?',
                        (trial_id, source)).fetchone()
     return 0 if row is None else row[0]
 
 
-def set_offset(conn: sqlite3.Connection, trial_id: int, source: str, new_offset: int) -> None:
-    conn.execute('INSERT INTO ingest_offsets (trial_id, source, "offset", updated_at) VALUES (?, ?, ?, ?) '
+def cursor(conn: sqlite3.Connection, trial_id: int, source: str) -> str | None:
+    row = conn.execute("SELECT cursor FROM ingest_offsets WHERE trial_id = ? AND source = ?",
+                       (trial_id, source)).fetchone()
+    return None if row is None else row[0]
+
+
+def cursors(conn: sqlite3.Connection, trial_id: int) -> dict[str, str]:
+    return dict(conn.execute("SELECT source, cursor FROM ingest_offsets WHERE trial_id = ?", (trial_id,)))
+
+
+def set_offset(conn: sqlite3.Connection, trial_id: int, source: str, new_offset: int, cursor: str = "") -> None:
+    conn.execute('INSERT INTO ingest_offsets (trial_id, source, "offset", cursor, updated_at) VALUES (?, ?, ?, ?, ?) '
                  'ON CONFLICT (trial_id, source) DO UPDATE SET "offset" = excluded."offset", '
-                 'updated_at = excluded.updated_at', (trial_id, source, new_offset, time.time()))
+                 'cursor = excluded.cursor, updated_at = excluded.updated_at',
+                 (trial_id, source, new_offset, cursor, time.time()))

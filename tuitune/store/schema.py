@@ -35,7 +35,7 @@ VERSIONS_TABLE = "_migrations"
 
 def m001_initial(db: Database) -> None:
     """Rounds, studies, hyperparameters, trials, events, measurements, decisions, baselines,
-    commands and ingest offsets."""
+    commands and ingest offsets (with each channel's cursor)."""
     db.executescript(_M001)
 
 
@@ -136,6 +136,7 @@ CREATE TABLE ingest_offsets (
     trial_id INTEGER NOT NULL REFERENCES trials(id),
     source TEXT NOT NULL,
     "offset" INTEGER NOT NULL,
+    cursor TEXT NOT NULL DEFAULT '',  -- the channel's whole read state (JSON), offset included
     updated_at REAL NOT NULL,
     PRIMARY KEY (trial_id, source)
 ) WITHOUT ROWID;

@@ -107,6 +107,11 @@ class Store:
         """How many migrations the database has applied (:data:`~tuitune.store.schema.MIGRATIONS`)."""
         return self._version
 
+    def data_version(self) -> int:
+        """SQLite's ``PRAGMA data_version``: it changes when *another* connection commits, so a
+        poller learns "something changed" without reading any table (own writes do not count)."""
+        return self.db.conn.execute("PRAGMA data_version").fetchone()[0]
+
     def integrity_check(self) -> str:
         """SQLite's ``PRAGMA integrity_check``: ``"ok"`` or the problems found."""
         return "\n".join(r[0] for r in self.db.conn.execute("PRAGMA integrity_check"))
@@ -242,8 +247,9 @@ class Store:
         return codec.trial_from(self._one("SELECT * FROM trials WHERE id = ?", (id,), f"trial {id}"))
 
     def trials(self, study_id: int | None = None, *, round_id: int | None = None,
-               states: Iterable[TrialState | str] | None = None) -> list[Trial]:
-        """Trials in creation order, optionally of one study, one round, in some states."""
+               states: Iterable[TrialState | str] | None = None, limit: int | None = None) -> list[Trial]:
+        """Trials in creation order, optionally of one study, one round, in some states; the
+        first ``limit`` of them when given."""
         where, args = [], []
         if study_id is not None:
             where.append("study_id = ?")
@@ -256,6 +262,9 @@ class Store:
             where.append(f"state IN ({', '.join('?' * len(wanted))})" if wanted else "0")
             args += wanted
         sql = "SELECT * FROM trials" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
         return [codec.trial_from(r) for r in self._rows(sql, args)]
 
     def transition(self, trial_id: int, new_state: TrialState | str, *, reason: str = "",
@@ -329,26 +338,58 @@ class Store:
             return m.write(conn, rows)
 
     def ingest(self, trial_id: int, source: str, new_offset: int,
-               rows: Iterable[Measurement | tuple[Any, ...]]) -> int:
+               rows: Iterable[Measurement | tuple[Any, ...]], *, cursor: str = "", after: str | None = None) -> int:
         """Write ``rows`` read from ``source`` and advance its offset to ``new_offset`` in one
         transaction, so a crash either keeps both or neither: exactly-once ingest. Returns the
-        number of rows written. An offset that would move backwards raises ``StoreError``."""
+        number of rows written.
+
+        ``cursor`` is the reader's whole state after the rows (a channel's
+        :meth:`~tuitune.runner.channels.Cursor.to_json`, offset included), kept beside the offset
+        and returned by :meth:`cursor`. Two ways to guard against ingesting twice:
+
+        * ``after=None``: the offset only moves forward; a move back raises ``StoreError``.
+        * ``after=TEXT``: compare-and-set. ``rows`` were read after the cursor ``TEXT`` (``""``
+          for a source never ingested), and commit only if that is still the stored cursor, else
+          ``StoreError``. The offset may then move back (a CSV file rewritten with a new header).
+        """
         with self._write() as conn:
-            current = m.offset(conn, trial_id, source)
-            if new_offset < current:
-                raise StoreError(f"ingest of trial {trial_id} {source!r} would move its offset back from "
-                                 f"{current} to {new_offset}; read from offset(trial_id, source)")
+            if after is None:
+                current = m.offset(conn, trial_id, source)
+                if new_offset < current:
+                    raise StoreError(f"ingest of trial {trial_id} {source!r} would move its offset back from "
+                                     f"{current} to {new_offset}; read from offset(trial_id, source)")
+            else:
+                stored = m.cursor(conn, trial_id, source)
+                if (stored or "") != after:
+                    raise StoreError(f"ingest of trial {trial_id} {source!r} read after a cursor that is no "
+                                     "longer current (another writer ingested it); read again from cursor()")
             n = m.write(conn, rows)
-            m.set_offset(conn, trial_id, source, new_offset)
+            m.set_offset(conn, trial_id, source, new_offset, cursor)
             return n
 
     def offset(self, trial_id: int, source: str) -> int:
         """The byte offset up to which ``source`` of the trial was ingested (0 when never)."""
         return m.offset(self.db.conn, trial_id, source)
 
+    def cursor(self, trial_id: int, source: str) -> str:
+        """The cursor stored by the last :meth:`ingest` of ``source`` (``""`` when never)."""
+        return m.cursor(self.db.conn, trial_id, source) or ""
+
+    def cursors(self, trial_id: int) -> dict[str, str]:
+        """source -> stored cursor of every source of the trial ingested so far."""
+        return m.cursors(self.db.conn, trial_id)
+
     def curve(self, trial_id: int, name: str) -> list[tuple[int, float, float]]:
         """``(step, value, wall_time)`` of one metric of one trial, in step order."""
         return m.curve(self.db.conn, trial_id, name)
+
+    def curves(self, *, study_id: int | None = None, round_id: int | None = None,
+               names: Iterable[str] | None = None, trial_ids: Iterable[int] | None = None
+               ) -> dict[int, dict[str, list[tuple[int, float, float]]]]:
+        """trial id -> metric -> ``(step, value, wall_time)`` in step order, for every trial of a
+        study or round (or of ``trial_ids``), optionally only the metrics ``names``; one query.
+        The shape :meth:`tuitune.analysis.curves.Curves.of` reads."""
+        return m.curves(self.db.conn, study_id, round_id, names, trial_ids)
 
     def latest(self, *, study_id: int | None = None,
                round_id: int | None = None) -> dict[int, dict[str, tuple[int, float]]]:

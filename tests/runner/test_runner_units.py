@@ -1,0 +1,138 @@
+"""The runner's pure parts and its ingest without processes: divergence, the objective so far,
+passed parameters, exactly-once ingest across simulated restarts, the overview's counting."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tuitune.domain import (
+    Condition, DivergenceRule, Hyperparameter, Objective, ParamType, Role, Round, SearchSpace, StoreError, Study,
+    Trial, TrialState,
+)
+from tuitune.domain.objective import Aggregate, Direction
+from tuitune.runner.channels import channels_for
+from tuitune.runner.divergence import ObjectiveSoFar, diverged
+from tuitune.runner.feed import TrialFeed
+from tuitune.runner.lifecycle import passed_params
+from tuitune.runner.overview import study_line
+from tuitune.store import Store
+
+LOSS = Objective("val_loss")
+
+
+@pytest.mark.parametrize(("points", "rule", "reason"), [
+    ([(0, "val_loss", 1.0), (1, "val_loss", math.nan)], DivergenceRule(), "NaN in val_loss at step 1"),
+    ([(4, "val_loss", math.inf)], DivergenceRule(), "inf in val_loss at step 4"),
+    ([(2, "train_loss", -math.inf)], DivergenceRule(("train_loss",)), "-inf in train_loss at step 2"),
+    ([(2, "train_loss", math.nan)], DivergenceRule(), None),  # not watched
+    ([(7, "train_loss", 2e3)], DivergenceRule(("train_loss",), above=1e3), "train_loss = 2000 above 1000 at step 7"),
+    ([(7, "acc", -1.0)], DivergenceRule(("acc",), below=0.0), "acc = -1 below 0 at step 7"),
+    ([(7, "val_loss", 2e3)], DivergenceRule(("train_loss",), above=1e3), None),  # thresholds: named metrics only
+])
+def test_divergence(points, rule, reason) -> None:
+    assert diverged(points, LOSS, rule) == reason
+
+
+def test_objective_so_far_best_final_and_direction() -> None:
+    best = ObjectiveSoFar(LOSS, [(0, 3.0), (1, 2.0)])
+    assert best.value == 2.0
+    assert best.add([(2, math.nan)]) is False and best.value == 2.0
+    assert best.add([(3, 1.0)]) is True and best.value == 1.0
+    assert best.add([]) is False
+    final = ObjectiveSoFar(Objective("acc", Direction.MAXIMIZE, Aggregate.FINAL))
+    assert final.add([(5, 0.5), (2, 0.9)]) and final.value == 0.5, "the value at the highest step"
+    assert final.add([(5, 0.6)]) and final.value == 0.6, "a re-reported step replaces the earlier one"
+    high = ObjectiveSoFar(Objective("acc", Direction.MAXIMIZE), [(0, 0.2), (1, 0.7), (2, 0.5)])
+    assert high.value == 0.7
+    nan = ObjectiveSoFar(LOSS, [(0, math.nan)])
+    assert math.isnan(nan.value) and nan.add([(1, math.nan)]) is False
+
+
+def test_passed_params_use_names_the_seed_and_know_inactive_ones() -> None:
+    space = SearchSpace((
+        Hyperparameter("opt", ParamType.CATEGORICAL, Role.SCIENTIFIC, values=("sgd", "adam")),
+        Hyperparameter("lr_sgd", ParamType.FLOAT, name="lr", low=0.1, high=1.0, when=(Condition("opt", ("sgd",)),)),
+        Hyperparameter("lr_adam", ParamType.FLOAT, name="lr", low=1e-4, high=1e-2, when=(Condition("opt", ("adam",)),)),
+        Hyperparameter("mom", ParamType.FLOAT, low=0.0, high=0.9, when=(Condition("opt", ("sgd",)),)),
+        Hyperparameter("seed", ParamType.INT, Role.FIXED, value=0),
+    ))
+    study = Study("s", space, repeats=2, seed_param="seed")
+    named, inactive = passed_params(study, Trial(1, 0, {"opt": "adam", "lr_adam": 0.001, "seed": 0}, seed=1234))
+    assert named == {"opt": "adam", "lr": 0.001, "seed": 1234} and list(named) == ["opt", "lr", "seed"]
+    assert inactive == {"mom"}, "lr is active under another id"
+
+
+@pytest.fixture
+def fed(tmp_path):
+    """A stored trial and its files: (store, trial id, trial dir)."""
+    store = Store.open(tmp_path / "store.db")
+    rnd = store.add_round(Round("g"))
+    study = store.add_study(Study("s", SearchSpace((Hyperparameter("x", ParamType.FLOAT, low=0, high=1),))), rnd.id)
+    [trial] = store.add_trials([Trial(study.id, 0, {"x": 0.5})])
+    folder = tmp_path / "trial"
+    folder.mkdir()
+    yield store, trial.id, folder
+    store.close()
+
+
+def _feed(store, tid, folder, rule=DivergenceRule(("train_loss",), above=100.0)) -> TrialFeed:
+    return TrialFeed(store, tid, channels_for(True, (), None, folder, folder), LOSS, rule)
+
+
+def test_ingest_resumes_from_the_committed_cursor_exactly_once(fed) -> None:
+    store, tid, folder = fed
+    metrics, stdout = folder / "metrics.jsonl", folder / "stdout.log"
+    metrics.write_text("".join(f'{{"step": {s}, "val_loss": {1 / (s + 1)}}}\n' for s in range(5)) + '{"step": 5, "va')
+    stdout.write_text("hello\n@tuitune {\"acc\": 0.1}\n@tuitune {\"acc\": 0.2}\n")
+    feed = _feed(store, tid, folder)
+    assert feed.pump() == (7, False) and feed.objective.value == 0.2
+    assert store.get_trial(tid).objective == 0.2
+    # the "runner" dies; the trial goes on writing; a new feed resumes from the store's cursors
+    with open(metrics, "a") as f:
+        f.write('l_loss": 0.1}\n')
+    with open(stdout, "a") as f:
+        f.write("@tuitune {\"acc\": 0.3}\n")
+    again = _feed(store, tid, folder)
+    assert again.objective.value == 0.2, "re-seeded from the store"
+    assert again.drain() == 2 and again.objective.value == 0.1
+    assert [(s, v) for s, v, _ in store.curve(tid, "acc")] == [(0, 0.1), (1, 0.2), (2, 0.3)]
+    assert [s for s, _, _ in store.curve(tid, "val_loss")] == list(range(6))
+    assert again.pump() == (0, False)
+
+
+def test_a_stale_feed_cannot_ingest_twice(fed) -> None:
+    store, tid, folder = fed
+    (folder / "metrics.jsonl").write_text('{"step": 0, "val_loss": 1.0}\n')
+    first, second = _feed(store, tid, folder), _feed(store, tid, folder)
+    first.pump()
+    with pytest.raises(StoreError, match="no longer current"):
+        second.pump()
+    assert store.curve(tid, "val_loss")[0][:2] == (0, 1.0) and len(store.curve(tid, "val_loss")) == 1
+
+
+def test_divergence_committed_before_a_crash_is_seen_by_the_next_feed(fed) -> None:
+    store, tid, folder = fed
+    (folder / "metrics.jsonl").write_text('{"step": 0, "train_loss": 500.0}\n')
+    assert _feed(store, tid, folder).pump()[0] == 1
+    assert _feed(store, tid, folder).diverged == "train_loss = 500 above 100 at step 0"
+
+
+def test_study_line_counts_a_retried_trial_once() -> None:
+    study = Study("s", SearchSpace((Hyperparameter("x", ParamType.FLOAT, low=0, high=1),
+                                    Hyperparameter("b", ParamType.INT, Role.FIXED, value=3))), id=1)
+    trials = [Trial(1, 0, {"x": 0.1, "b": 3}, id=1, state=TrialState.LOST),
+              Trial(1, 0, {"x": 0.1, "b": 3}, id=2, state=TrialState.COMPLETED, retry_of=1, objective=0.5,
+                    started_at=10.0, ended_at=12.0),
+              Trial(1, 1, {"x": 0.2, "b": 3}, id=3, state=TrialState.INFEASIBLE, objective=0.1),
+              Trial(1, 2, {"x": 0.3, "b": 3}, id=4, state=TrialState.FAILED, objective=0.7),
+              Trial(1, 3, {"x": 0.4, "b": 3}, id=5, state=TrialState.RUNNING, started_at=95.0, gpus=("1",)),
+              Trial(1, 4, {"x": 0.5, "b": 3}, id=6)]
+    line = study_line(study, trials, {5: {"val_loss": (3, 0.9), "acc": (4, 0.1)}}, LOSS, now=100.0)
+    assert (line.total, line.done, line.running, line.queued, line.failed) == (5, 3, 1, 1, 1)
+    assert (line.best, line.best_trial) == (0.5, 2), "a diverged trial is never the best"
+    running = line.trials[3]
+    assert (running.id, running.step, running.metrics, running.runtime, running.gpus) == (
+        5, 4, {"acc": 0.1, "val_loss": 0.9}, 5.0, ["1"])
+    assert line.trials[0].params == {"x": 0.1} and line.trials[0].runtime == 2.0

@@ -1,0 +1,97 @@
+"""The App shell: panes a key each, help, the status line, the palette, and quitting safely."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tuitune import config
+from tuitune.domain import Round, TrialState
+from tuitune.store import Store
+from tuitune.tui.app import PANES
+from tuitune.tui.overview import Overview
+from tuitune.tui.widgets.status_line import StatusLine, describe
+
+from .seed import FakeRunner
+
+
+async def test_number_keys_switch_panes(seeded: Path, make_app) -> None:
+    app = make_app(seeded, start="goal")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for mode, (key, _, screen) in PANES.items():
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.current_mode == mode
+            assert isinstance(app.screen, screen)
+
+
+async def test_opens_monitor_when_the_round_has_trials(seeded: Path, make_app) -> None:
+    app = make_app(seeded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        assert app.current_mode == "monitor"
+
+
+async def test_opens_goal_when_there_is_no_round(tmp_path: Path, make_app) -> None:
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    (folder / "tuitune.toml").write_text('[project]\ncommand = "python train.py {args}"\n')
+    app = make_app(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        assert app.current_mode == "goal"
+
+
+async def test_help_lists_the_pane_keys_and_closes(seeded: Path, make_app) -> None:
+    app = make_app(seeded, start="goal")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpModal"
+        text = " ".join(str(s.render()) for s in app.screen.query("Static"))
+        for _, title, _ in PANES.values():
+            assert title in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "GoalScreen"
+
+
+async def test_status_line_shows_goal_counts_and_runner(seeded: Path, make_app) -> None:
+    app = make_app(seeded, start="goal", runner=FakeRunner("stopped"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.3)
+        line = str(app.screen.query_one(StatusLine).render())
+        assert "does weight decay help?" in line
+        assert "2 running" in line and "6 done" in line and "1 failed" in line
+        assert "runner stopped" in line
+
+
+async def test_palette_reaches_every_pane(seeded: Path, make_app) -> None:
+    app = make_app(seeded, start="goal")
+    async with app.run_test(size=(80, 24)):
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for _, title, _ in PANES.values():
+            assert f"Go to {title}" in titles
+
+
+async def test_quitting_leaves_trials_as_they_were(seeded: Path, make_app) -> None:
+    project = config.load_project(seeded)
+    with Store.open(config.project_store_path(project)) as store:
+        before = [(t.id, t.state) for t in store.trials()]
+    app = make_app(seeded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("q")
+    with Store.open(config.project_store_path(project)) as store:
+        assert [(t.id, t.state) for t in store.trials()] == before
+        assert store.pending_commands() == []
+
+
+def test_status_line_shortens_counts_before_the_runner_state() -> None:
+    overview = Overview(Round("a rather long goal about weight decay and its effect", id=3),
+                        counts={TrialState.RUNNING: 2, TrialState.COMPLETED: 10, TrialState.FAILED: 1},
+                        runner="running")
+    wide = describe(overview, "mlp", 140).plain
+    narrow = describe(overview, "mlp", 80).plain
+    assert "▶2 running" in wide and "✓10 done" in wide
+    assert "▶2" in narrow and "✓10" in narrow and narrow.endswith("runner running")
+    assert len(narrow) <= 80

@@ -1,0 +1,291 @@
+"""The Design pane (2): every action by key, with its effect on the draft, the store and the screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, Static
+
+from tuitune import config
+from tuitune.domain import RoundStatus, TrialState
+from tuitune.store import Store
+from tuitune.tui.screens.design import PALETTE, DesignScreen
+from tuitune.tui.widgets.design_forms import ParamModal, SettingsModal
+from tuitune.tui.widgets.design_table import ParamTable
+
+from .seed import FakeRunner
+
+
+def notes(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def text(app, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def loaded(pilot) -> DesignScreen:
+    """The pane once its first reload has drawn the draft (the machine may be busy)."""
+    screen = pilot.app.screen
+    assert isinstance(screen, DesignScreen)
+    for _ in range(100):
+        if screen.draft is not None and screen.query_one(ParamTable).row_count:
+            break
+        await pilot.pause(0.05)
+    await pilot.pause(0.1)
+    return screen
+
+
+async def ready(pilot, *keys: str) -> DesignScreen:
+    screen = await loaded(pilot)
+    for key in keys:
+        await pilot.press(key)
+        await pilot.pause(0.05)
+    await pilot.pause(0.1)
+    return screen
+
+
+async def goto_row(pilot, pid: str) -> None:
+    table = pilot.app.screen.query_one(ParamTable)
+    table.move_cursor(row=list(pilot.app.screen.draft.params).index(pid))
+    await pilot.pause()
+
+
+async def type_into(pilot, field: str, value: str) -> None:
+    widget = pilot.app.screen.query_one(f"#f-{field}", Input)
+    widget.value = value
+    await pilot.pause(0.05)
+
+
+def store_of(folder: Path) -> Store:
+    return Store.open(config.project_store_path(config.load_project(folder)))
+
+
+async def test_opens_on_the_round_study_read_only(seeded: Path, make_app) -> None:
+    app = make_app(seeded, start="design")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot, "s")
+        assert screen.draft.stored and screen.draft.name == "wd"
+        assert "read-only" in text(app, "#design-title")
+        assert screen.query_one(ParamTable).row_count == 4
+        assert "12 trials ≈ 20 min" in text(app, "#design-budget")
+        assert "first 12 points" in text(app, "#design-preview")
+        assert any("press c to edit a copy" in n for n in notes(app))
+        assert screen.draft.params["learning_rate"]["role"] == "nuisance"  # unchanged
+
+
+async def test_copy_then_role_keys_and_scale_change_the_draft(seeded: Path, make_app) -> None:
+    app = make_app(seeded, start="design")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot, "c")
+        assert not screen.draft.stored and screen.draft.name == "wd-2"
+        await goto_row(pilot, "optimizer")
+        await pilot.press("s")
+        assert screen.draft.params["optimizer"]["role"] == "scientific"
+        assert screen.checked.study.scientific == ("weight_decay", "optimizer")
+        await pilot.press("f")
+        assert screen.draft.params["optimizer"]["role"] == "fixed"
+        await goto_row(pilot, "learning_rate")
+        await pilot.press("l")
+        assert "scale" not in screen.draft.params["learning_rate"]
+        await pilot.press("n", "u", "u")
+        assert screen.draft.params["learning_rate"]["scale"] == "log"
+        await pilot.press("d")
+        assert "learning_rate" not in screen.draft.params
+        await pilot.press("u")
+        assert list(screen.draft.params)[1] == "learning_rate"
+
+
+async def test_edit_form_validates_as_you_type_and_keeps_bad_input(seeded: Path, make_app) -> None:
+    app = make_app(seeded, start="design")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot, "c")
+        await goto_row(pilot, "learning_rate")
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ParamModal)
+        await type_into(pilot, "low", "0")
+        assert "log scale needs low > 0" in text(app, "#e-low")
+        await type_into(pilot, "low", "1e-5")
+        assert text(app, "#e-low") == ""
+        await type_into(pilot, "low", "2")
+        assert "needs low < high" in text(app, "#e-low")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is screen and screen.draft.params["learning_rate"]["low"] == 2
+        assert "✗" in str(screen.query_one(ParamTable).get_row("learning_rate")[0])
+        assert "params.learning_rate.low" in text(app, "#design-problems")
+        await pilot.press("r")
+        assert any("fix the design first" in n for n in notes(app))
+        await pilot.press("u")
+        assert screen.checked.study is not None
+
+
+async def test_add_a_conditional_hyperparameter(seeded: Path, make_app) -> None:
+    app = make_app(seeded, start="design")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot, "c", "a")
+        await type_into(pilot, "id", "beta1")
+        await type_into(pilot, "low", "0.8")
+        await type_into(pilot, "high", "0.99")
+        await type_into(pilot, "when", "optimizer = momentum")
+        assert "never takes 'momentum'" in text(app, "#e-when")
+        await type_into(pilot, "when", "optimizer = adam")
+        assert text(app, "#e-when") == ""
+        await type_into(pilot, "id", "epochs")
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, ParamModal)  # a taken id would overwrite a row: refused
+        await type_into(pilot, "id", "beta1")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert screen.draft.params["beta1"] == {"role": "nuisance", "low": 0.8, "high": 0.99,
+                                                "when": {"optimizer": "adam"}}
+        assert screen.checked.study.space["beta1"].when[0].parent == "optimizer"
+        assert "optimizer = adam" in str(screen.query_one(ParamTable).get_row("beta1")[5])
+
+
+async def test_settings_form_changes_trials_and_flags_bad_values(seeded: Path, make_app) -> None:
+    app = make_app(seeded, start="design")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot, "c", "t")
+        assert isinstance(app.screen, SettingsModal)
+        await type_into(pilot, "trials", "many")
+        assert "expected a whole number" in text(app, "#e-trials")
+        await type_into(pilot, "trials", "24")
+        await pilot.press("escape")
+        assert screen.draft.settings["trials"] == 12  # cancelled
+        await pilot.press("t")
+        await type_into(pilot, "trials", "24")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert screen.draft.settings["trials"] == 24
+        assert "24 trials" in text(app, "#design-settings")
+
+
+async def test_queue_stores_the_copy_and_starts_the_runner(seeded: Path, make_app) -> None:
+    runner = FakeRunner("stopped")
+    app = make_app(seeded, start="design", runner=runner)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot, "c", "r")
+        assert type(app.screen).__name__ == "QueueModal"
+        await pilot.press("enter")
+        await pilot.pause(0.4)
+        assert runner.ensured == 1
+        assert any("queued 12 trials of wd-2 in R2" in n for n in notes(app))
+        assert screen.draft.stored and screen.draft.name == "wd-2"
+    with store_of(seeded) as store:
+        study = store.study_by_name(2, "wd-2")
+        assert len(store.trials(study_id=study.id, states=[TrialState.QUEUED])) == 12
+
+
+async def test_queue_is_refused_without_an_open_round_or_with_a_taken_name(seeded: Path, make_app) -> None:
+    app = make_app(seeded, start="design")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot, "r")
+        assert any("already queued in this round" in n for n in notes(app))
+        await pilot.press("c", "t")
+        await type_into(pilot, "name", "wd")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert screen.draft.name == "wd" and not screen.draft.stored
+        await pilot.press("r")
+        assert any("already has a study named 'wd'" in n for n in notes(app)), (notes(app), app.screen)
+    with store_of(seeded) as store:
+        store.set_round_status(2, RoundStatus.CLOSED)
+    app = make_app(seeded, start="design")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot, "r")
+        assert not screen.draft.stored and screen.draft.source.endswith("wd.toml")
+        assert any("no open round" in n and "press 1" in n for n in notes(app)), notes(app)
+    with store_of(seeded) as store:
+        assert [s.name for s in store.studies()] == ["wd"]
+
+
+async def test_save_writes_a_study_file_that_loads_back(seeded: Path, make_app) -> None:
+    app = make_app(seeded, start="design")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot, "w", "enter")
+        assert "exists: enter again" in text(app, ".modal-error")
+        app.screen.query_one(Input).value = "studies/wd-copy.toml"
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert any("saved" in n for n in notes(app))
+        saved = seeded / "studies" / "wd-copy.toml"
+        project = config.load_project(seeded)
+        assert config.load_study(saved, project) == config.load_study(seeded / "studies" / "wd.toml", project)
+        assert saved in screen.data.files
+
+
+async def test_open_lists_the_study_files_and_loads_one(seeded: Path, make_app) -> None:
+    (seeded / "studies" / "broken.toml").write_text("name = \n")
+    (seeded / "studies" / "lr.toml").write_text('name = "lr"\n[params.learning_rate]\nlow = 0\nhigh = 1\n'
+                                                 'scale = "log"\n')
+    app = make_app(seeded, start="design")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot, "o")
+        assert type(app.screen).__name__ == "OpenModal"
+        await pilot.press("down", "enter")  # the list is sorted: broken, lr, wd
+        await pilot.pause(0.3)
+        assert screen.draft.name == "lr" and not screen.draft.stored
+        assert screen.checked.of_param("learning_rate")
+        assert any("opened" in n and "1 problem" in n for n in notes(app))
+        await pilot.press("o", "enter")
+        await pilot.pause(0.3)
+        assert screen.draft.name == "lr"  # a file that is not TOML changes nothing
+        assert any("not valid TOML" in n for n in notes(app))
+
+
+async def test_preview_axes_and_count_by_key(seeded: Path, make_app) -> None:
+    app = make_app(seeded, start="design")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await goto_row(pilot, "weight_decay")
+        await pilot.press("x")
+        await pilot.pause()
+        assert "x weight_decay, y learning_rate" in text(app, "#design-preview")
+        await pilot.press("minus")
+        await pilot.pause()
+        assert "first 6 points" in text(app, "#design-preview")
+        await goto_row(pilot, "epochs")
+        await pilot.press("y")
+        assert any("cannot be previewed" in n for n in notes(app))
+
+
+async def test_baseline_key_and_palette_commands(seeded: Path, make_app) -> None:
+    app = make_app(seeded, start="design")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot, "b")
+        assert screen.draft.source == "the project's [baseline]"
+        assert "nothing varies" in text(app, "#design-problems")
+        titles = [c.title for c in screen.commands()]
+        assert titles == [title for title, _, _ in PALETTE]
+        actions = {binding.action for binding in screen.BINDINGS}
+        assert {action for _, _, action in PALETTE} <= actions
+
+
+def test_snapshot_80x24(snap_compare, seeded: Path, make_app) -> None:
+    assert snap_compare(make_app(seeded, start="design"), terminal_size=(80, 24), run_before=_settle)
+
+
+def test_snapshot_120x40(snap_compare, seeded: Path, make_app) -> None:
+    assert snap_compare(make_app(seeded, start="design"), terminal_size=(120, 40), run_before=_settle)
+
+
+def test_snapshot_problems_80x24(snap_compare, seeded: Path, make_app) -> None:
+    async def bad_low(pilot) -> None:
+        await _settle(pilot)
+        await pilot.press("c")
+        pilot.app.clear_notifications()
+        await goto_row(pilot, "learning_rate")
+        await pilot.press("e")
+        await pilot.pause()
+        await type_into(pilot, "low", "0")
+        await pilot.pause(0.2)
+
+    assert snap_compare(make_app(seeded, start="design"), terminal_size=(80, 24), run_before=bad_low)
+
+
+async def _settle(pilot) -> None:
+    await loaded(pilot)
+    pilot.app.clear_notifications()
+    await pilot.pause(0.1)

@@ -1,0 +1,133 @@
+"""``tuitune demo``: the numpy sample project with a ready round, opened in the TUI.
+
+Why it exists: a new user should step through a real tuning round two commands after
+``git clone``. The demo copies ``sample_projects/mlp_numpy`` (a small numpy MLP that diverges at
+high learning rates and overfits without weight decay) into a workspace, points its command at
+this Python so the training script finds ``tuitune.report``, and creates the round the playbook
+would start with: "does weight decay help?", weight decay scientific, the learning rate and the
+optimizer's hyperparameters nuisance, epochs fixed. Running it again reopens the same workspace.
+
+``--headless`` runs the whole round without the TUI (run, review, seed repeats, decision) and
+prints the review: the end-to-end check of the product, used by its own test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from tuitune import config
+from tuitune.domain import Round, RoundKind, RoundStatus, TuituneError, Verdict
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_projects" / "mlp_numpy"
+"""The sample, beside the package in a source checkout (the README installs from one)."""
+GOAL = "does weight decay help?"
+STUDY_FILE = Path("studies") / "weight_decay.toml"
+
+
+def register(verbs: argparse._SubParsersAction) -> None:
+    demo = verbs.add_parser("demo", help="a sample project with a ready round, opened in the TUI")
+    demo.add_argument("folder", nargs="?", type=Path, default=Path("tuitune-demo"),
+                      help="the workspace (default: ./tuitune-demo; reopened when it exists)")
+    demo.add_argument("--headless", action="store_true",
+                      help="run the whole round (trials, review, seed repeats, decision) and print the review")
+    demo.add_argument("--repeats", type=int, default=3, help="seed repeats of each side in --headless (default 3)")
+    demo.set_defaults(func=run_demo)
+
+
+def prepare(folder: Path) -> Path:
+    """The demo project in ``folder``, created on first use; returns its ``tuitune.toml``."""
+    project_file = folder / config.PROJECT_FILE
+    if project_file.exists():
+        print(f"reopening the demo in {folder}")
+        return project_file
+    if not SAMPLE.is_dir():
+        raise TuituneError(f"the demo needs the sample projects of a source checkout, not found at {SAMPLE} "
+                           "(fix: clone the repository and `pip install -e .` from it)")
+    if folder.exists() and any(folder.iterdir()):
+        raise TuituneError(f"{folder} exists and is not a tuitune demo (fix: pick another folder, "
+                           "e.g. `tuitune demo ./my-demo`)")
+    shutil.copytree(SAMPLE, folder, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns(".tuitune", "__pycache__", "*.pyc"))
+    text = project_file.read_text()
+    project_file.write_text(text.replace('command = "python ', f'command = "{shlex.quote(sys.executable)} ', 1))
+    _create_round(project_file)
+    print(f"created the demo in {folder}: round 1, {GOAL!r}, its study ready to queue")
+    return project_file
+
+
+def _create_round(project_file: Path) -> None:
+    from tuitune import search
+    from tuitune.store import Store
+
+    project = config.load_project(project_file)
+    study = config.load_study(project_file.parent / STUDY_FILE, project)
+    with Store.open(config.project_store_path(project)) as store:
+        current = store.add_round(Round(GOAL, RoundKind.TRY_CHANGE))
+        for part in search.expand(study):
+            store.add_study(part, current.id)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    project_file = prepare(args.folder)
+    if not args.headless:
+        from tuitune import tui
+
+        tui.run(project_file, low_bandwidth=args.low_bandwidth)
+        return 0
+    return headless(project_file, args.repeats)
+
+
+def headless(project_file: Path, repeats: int) -> int:
+    """The whole round on the real runner; prints the review and the decision."""
+    from tuitune import analysis
+    from tuitune.cli import runs
+    from tuitune.cli.review import print_review
+    from tuitune.rounds import group_studies, load_study_data
+    from tuitune.runner import intents
+    from tuitune.runner.control import ensure_runner
+    from tuitune.runner.lock import RunnerPaths
+    from tuitune.store import Store
+    from tuitune.tui.decide_data import effective_baseline, load_decide, queue_seed_repeats, record_decision
+
+    project = config.load_project(project_file)
+    store_path = config.project_store_path(project)
+    paths = RunnerPaths.for_store(store_path)
+    with Store.open(store_path) as store:
+        current = store.current_round()
+        if current is None or current.status is not RoundStatus.OPEN:
+            raise TuituneError("the demo's round is closed already (fix: `tuitune demo` into a new folder)")
+        studies = store.studies(current.id)
+        for study in studies:
+            intents.queue_study(store, study)
+        ensure_runner(project_file.parent, paths)
+        print(f"round {current.id}: {current.goal}")
+    runs.follow(project, str(store_path), [s.id for s in studies], wait=True)
+    with Store.open(store_path) as store:
+        for group in group_studies(studies):
+            members = [s for s in studies if s.id in group.study_ids]
+            data = load_study_data(store, project, members)
+            print_review(group.name, data, analysis.review(data))
+        data = load_decide(store, project)
+        if data.candidate is None:
+            raise TuituneError("no trial completed, so there is no candidate to decide on (fix: see "
+                               "`tuitune status` and the trials' stderr)")
+        baseline = effective_baseline(store, project)
+        if baseline is None:
+            raise TuituneError("the project has no baseline to compare with (fix: add a [baseline] table)")
+        cand, base, _ = queue_seed_repeats(store, current.id, data.candidate.trial.id, baseline, repeats)
+        print(f"seed repeats: candidate trial {data.candidate.trial.id} and the baseline, {repeats} seeds each")
+    runs.follow(project, str(store_path), [cand.id, base.id], wait=True)
+    with Store.open(store_path) as store:
+        data = load_decide(store, project)
+        comparison = data.comparison
+        adopt = comparison is not None and comparison.outcome == "better"
+        verdict = Verdict.ADOPT if adopt else Verdict.REJECT
+        rationale = f"demo: {comparison.summary if comparison else 'no comparison'}"
+        record_decision(store, current.id, verdict, rationale, data.candidate, baseline, comparison, time.time())
+    print(f"decision: {verdict.value} — {rationale}")
+    return 0

@@ -1,0 +1,25 @@
+"""The Textual TUI: five panes over the store, the runner reached only through intents.
+
+:func:`run` is what a bare ``tuitune`` calls; everything it needs is built here and injected
+into :class:`~tuitune.tui.app.TuituneApp`, so tests build the App with fakes instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def run(project_file: Path, *, low_bandwidth: bool = False, start: str | None = None) -> None:
+    """Open the App on the project whose ``tuitune.toml`` is ``project_file``; returns on quit.
+
+    Quitting, or losing the terminal, never stops a trial: they belong to the runner daemon.
+    """
+    from tuitune import config
+    from tuitune.tui.app import TuituneApp
+    from tuitune.tui.backend import Backend, DaemonRunner
+
+    project = config.load_project(project_file)
+    store_path = config.project_store_path(project)
+    backend = Backend(project, project_file, store_path, DaemonRunner(project_file.parent, store_path),
+                      refresh_s=2.0 if low_bandwidth else 0.5, low_bandwidth=low_bandwidth)
+    TuituneApp(backend, start=start).run()

@@ -1,0 +1,119 @@
+"""The tuitune App: five panes of one tuning round, a key each.
+
+Why it is shaped like this: each pane of the playbook's loop is a Textual *mode* (its own screen
+stack), so ``1``–``5`` switch instantly and every pane keeps its cursor and scroll while hidden.
+The App holds the injected :class:`~tuitune.tui.backend.Backend` and polls the round's overview
+for the status line; panes load their own data while shown. Quitting closes store connections
+and nothing else: trials belong to the runner daemon and keep running.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tuitune.domain import RoundStatus
+from tuitune.tui.backend import Backend
+from tuitune.tui.overview import Overview, load_overview
+from tuitune.tui.screens.base import PaneScreen
+from tuitune.tui.screens.decide import DecideScreen
+from tuitune.tui.screens.design import DesignScreen
+from tuitune.tui.screens.goal import GoalScreen
+from tuitune.tui.screens.help import HelpModal
+from tuitune.tui.screens.monitor import MonitorScreen
+from tuitune.tui.screens.review import ReviewScreen
+
+PANES: dict[str, tuple[str, str, type[PaneScreen]]] = {
+    "goal": ("1", "Goal", GoalScreen),
+    "design": ("2", "Design", DesignScreen),
+    "monitor": ("3", "Monitor", MonitorScreen),
+    "review": ("4", "Review", ReviewScreen),
+    "decide": ("5", "Decide", DecideScreen),
+}
+"""mode -> (key, title, screen): the playbook's loop, in order."""
+
+
+class TuituneApp(App[None]):
+    """The terminal workbench. Construct with a :class:`Backend`; ``run()`` it."""
+
+    TITLE = "tuitune"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    MODES = {mode: screen for mode, (_, _, screen) in PANES.items()}
+    BINDINGS = [
+        # The pane keys are in the status line ("3 Monitor") and in help; the footer keeps its
+        # room at 80 columns for the keys of the pane itself.
+        *(Binding(key, f"switch_pane('{mode}')", title, show=False) for mode, (key, title, _) in PANES.items()),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, backend: Backend, *, start: str | None = None) -> None:
+        self.backend = backend
+        self.overview: Overview | None = None
+        self._overview_busy = False
+        self._start = start
+        super().__init__()
+        if backend.low_bandwidth:
+            self.animation_level = "none"
+
+    def on_mount(self) -> None:
+        self.switch_mode(self._start or "goal")
+        self.set_interval(self.backend.refresh_s, self.refresh_overview)
+        self.refresh_overview()
+        if self._start is None:
+            self.choose_start()
+
+    @work(exclusive=True, group="start")
+    async def choose_start(self) -> None:
+        """Open the pane the user most likely wants: no round -> Goal; no study -> Design;
+        trials -> Monitor."""
+        runner = self.backend.runner
+        overview = await self.backend.io(lambda store: load_overview(store, runner.state()))
+        if overview.round is None or overview.round.status is not RoundStatus.OPEN:
+            return
+        self.switch_mode("monitor" if overview.total else "design")
+
+    def refresh_overview(self) -> None:
+        """Reload the status line's numbers; a tick while one reload runs is skipped, not queued."""
+        if not self._overview_busy:
+            self._overview_busy = True
+            self._load_overview()
+
+    @work(group="overview", exit_on_error=False)
+    async def _load_overview(self) -> None:
+        runner = self.backend.runner
+        try:
+            self.overview = await self.backend.io(lambda store: load_overview(store, runner.state()))
+        finally:
+            self._overview_busy = False
+        if isinstance(self.screen, PaneScreen):
+            self.screen.show_overview(self.overview)
+
+    def pane_label(self) -> str:
+        """``3 Monitor``: the key and title of the pane shown, for the status line."""
+        key, title, _ = PANES.get(self.current_mode, ("", "", None))
+        return f"{key} {title}".strip()
+
+    def action_switch_pane(self, mode: str) -> None:
+        self.switch_mode(mode)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpModal(self.screen))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for mode, (key, title, _) in PANES.items():
+            yield SystemCommand(f"Go to {title}", f"Show the {title} pane (key {key})",
+                                lambda mode=mode: self.switch_mode(mode))
+        commands = getattr(screen, "commands", None)
+        if commands is not None:
+            yield from commands()
+        yield from super().get_system_commands(screen)
+
+    def on_unmount(self) -> None:
+        self.backend.close()
+

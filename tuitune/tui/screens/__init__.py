@@ -1,0 +1,1 @@
+"""One module (and one ``.tcss``) per pane of the tuning loop."""

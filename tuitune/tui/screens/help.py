@@ -1,0 +1,58 @@
+"""``?``: every key that works where the user is, and how the loop maps to the panes.
+
+Read from the screen's live bindings, so the help can never drift from what the keys do.
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+LOOP = ("1 Goal: pick one goal for the round (try a change, understand a hyperparameter, minimise error)\n"
+        "2 Design: mark hyperparameters scientific / nuisance / fixed, set ranges, queue the study\n"
+        "3 Monitor: watch trials live; stop, requeue, read logs\n"
+        "4 Review: the playbook's checklist with its evidence and plots\n"
+        "5 Decide: candidate against baseline over seeds; adopt or reject with a rationale")
+
+
+def key_table(screen: Screen) -> Table:
+    table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    seen: set[str] = set()
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if not binding.description or binding.description in seen:
+            continue
+        seen.add(binding.description)
+        table.add_row(binding.key_display or screen.app.get_key_display(binding), binding.description)
+    table.add_row("ctrl+p", "command palette: every action by name")
+    return table
+
+
+class HelpModal(ModalScreen[None]):
+    """The keys of ``screen`` (the pane under the modal). Any of escape, ``?`` or ``q`` closes it."""
+
+    DEFAULT_CSS = """
+    HelpModal { align: center middle; }
+    HelpModal > VerticalScroll { width: 90%; max-width: 100; height: auto; max-height: 90%;
+                                 border: round $accent; background: $surface; padding: 0 1; }
+    """
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", show=False)]
+
+    def __init__(self, screen: Screen) -> None:
+        super().__init__()
+        self._under = screen
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text("Keys here", style="bold"))
+            yield Static(key_table(self._under))
+            yield Static(Text("\nThe tuning loop", style="bold"))
+            yield Static(LOOP)
+            yield Static(Text("\nescape closes this help", style="dim"))
