@@ -132,3 +132,19 @@ def queue_design(store: Store, study: Study) -> Queued:
     stored = tuple(store.add_study(child, current.id) for child in children)
     trials = sum(len(intents.queue_study(store, s)) for s in stored)
     return Queued(current, stored, trials)
+
+
+def queue_stored(store: Store, name: str) -> Queued:
+    """Queue the points not yet queued of the open round's stored study ``name`` (with its
+    per-value children), e.g. the study ``tuitune demo`` or ``tuitune study add`` stored.
+    Refuses when every point already has a trial."""
+    current = store.current_round()
+    if current is None or current.status is not RoundStatus.OPEN:
+        raise DesignRefused("no open round to queue into: press 1 and write the round's goal first")
+    members = tuple(s for s in store.studies(current.id)
+                    if s.name == name or s.extra.get("expanded_from") == name)
+    trials = sum(len(intents.queue_study(store, s)) for s in members if not store.trials(study_id=s.id))
+    if not trials:
+        raise DesignRefused(f"{name} is queued already: press 3 to watch it, a there adds trials, "
+                            "or press c here to edit a copy")
+    return Queued(current, members, trials)

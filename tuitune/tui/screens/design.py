@@ -25,8 +25,8 @@ from textual.widgets import Static
 
 from tuitune.domain import Role, Study, TuituneError
 from tuitune.tui import design_toml
-from tuitune.tui.design_data import (DesignData, budget_line, load_design, point_count, queue_design, start_draft,
-                                     unique_name)
+from tuitune.tui.design_data import (DesignData, budget_line, load_design, point_count, queue_design, queue_stored,
+                                     start_draft, unique_name)
 from tuitune.tui.design_draft import (Checked, Draft, check, describe_problem, from_baseline, from_file, set_role,
                                       toggle_scale)
 from tuitune.tui.screens.base import PaneScreen
@@ -359,8 +359,8 @@ class DesignScreen(PaneScreen):
         if draft is None:
             return
         if draft.stored:
-            self.notify(f"{draft.name} is already queued in this round: press c to edit a copy, then r",
-                        severity="warning")
+            self.app.push_screen(QueueModal(f"the stored study {draft.name}: its points without trials"),
+                                 lambda ok: self.queue(draft.name, queue_stored) if ok else None)
         elif study is None:
             first = describe_problem(self.checked.problems[0])
             self.notify(f"fix the design first ({len(self.checked.problems)} problems), e.g. {first}",
@@ -373,12 +373,14 @@ class DesignScreen(PaneScreen):
             summary = (f"{study.name} into R{data.round.id}: {data.round.goal}\n"  # type: ignore[union-attr]
                        f"{budget_line(study, data.durations, self.backend.project.parallel)}")
             summary += "".join(f"\n! {w}" for w in self.checked.warnings)
-            self.app.push_screen(QueueModal(summary), lambda ok: self.queue(study) if ok else None)
+            self.app.push_screen(QueueModal(summary), lambda ok: self.queue(study, queue_design) if ok else None)
 
     @work(exclusive=True, group="design-queue", exit_on_error=False)
-    async def queue(self, study: Study) -> None:
+    async def queue(self, what: Study | str, how) -> None:
+        """Queue ``what`` with ``how`` (:func:`queue_design` for a new design, :func:`queue_stored`
+        for a study already in the round) on the io lane, then make sure the runner is up."""
         try:
-            queued = await self.backend.io(queue_design, study)
+            queued = await self.backend.io(how, what)
         except TuituneError as error:
             self.notify(str(error), severity="error", timeout=10)
             return
