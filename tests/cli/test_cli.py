@@ -132,3 +132,19 @@ def test_study_add_and_reseed(project_dir: Path, capsys: pytest.CaptureFixture[s
     assert sibling.reseed_of == first.id
     assert sibling.seed != first.seed
     assert sibling.space == first.space
+
+
+def test_an_internal_error_is_one_line_and_a_file(monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str], project_dir: Path) -> None:
+    from tuitune.cli import rounds
+
+    def broken(args):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(rounds, "run_list", broken)
+    assert main(["round", "list"]) == 70
+    err = capsys.readouterr().err
+    assert "internal error: ZeroDivisionError: a bug" in err and "Traceback" not in err
+    report = Path(err.split("the details are in ")[1].split(";")[0])
+    assert "ZeroDivisionError" in report.read_text()
+    report.unlink()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -76,3 +77,35 @@ def test_tail_lines(tmp_path: Path) -> None:
     f.write_text("".join(f"{i}\r{i} done\n" for i in range(10_000)))
     assert tail_lines(f, 3, max_bytes=100) == ["9997 done", "9998 done", "9999 done"]
     assert tail_lines(f, 0) == [] and tail_lines(tmp_path / "missing", 3) == []
+
+
+@pytest.mark.slow
+def test_one_gigabyte_without_a_newline_is_read_in_bounded_memory(tmp_path: Path) -> None:
+    """The issue's figure: 1 GiB of stdout with no newline, then one protocol line. The metric
+    reader skips the giant line (counted as garbage) and still finds the metric; the log display
+    keeps head and tail; the reading process never holds more than a few MB of it."""
+    f = tmp_path / "stdout.log"
+    with f.open("wb") as out:
+        out.truncate(1 << 30)  # sparse: a gigabyte of NUL bytes, no newline, no disk cost
+        out.seek(1 << 30)
+        out.write(b'\n@tuitune {"step": 7, "val_loss": 0.25}\n')
+    code = ("import json, resource, sys\n"
+            "from tuitune.runner.channels import Cursor, ProtocolChannel\n"
+            "from tuitune.runner.output import read_log, tail_lines\n"
+            "path, cursor, rows, garbage = sys.argv[1], Cursor(), [], 0\n"
+            "while True:\n"
+            "    batch = ProtocolChannel().read(path, cursor)\n"
+            "    rows += [(r.step, r.name, r.value) for r in batch.rows]\n"
+            "    garbage += batch.garbage\n"
+            "    if batch.cursor == cursor: break\n"
+            "    cursor = batch.cursor\n"
+            "text = read_log(path, cap=64 * 1024)\n"
+            "print(json.dumps({'rows': rows, 'garbage': garbage, 'offset': cursor.offset, 'log': len(text),\n"
+            "                  'tail': tail_lines(path, 1), 'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n")
+    result = subprocess.run([sys.executable, "-c", code, str(f)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["rows"] == [[7, "val_loss", 0.25]] and seen["garbage"] == 1
+    assert seen["offset"] == f.stat().st_size
+    assert seen["log"] <= 70 * 1024 and seen["tail"] == ['@tuitune {"step": 7, "val_loss": 0.25}']
+    assert seen["rss_mb"] < 200, f"peak RSS {seen['rss_mb']:.0f} MB"

@@ -61,3 +61,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as error:  # a bug: say so in one line, keep the traceback in a file
+        report = _save_traceback()
+        print(f"tuitune: internal error: {type(error).__name__}: {error}\n"
+              f"the details are in {report}; please include them in a bug report", file=sys.stderr)
+        return 70
+
+
+def _save_traceback() -> str:
+    import tempfile
+    import traceback
+
+    with tempfile.NamedTemporaryFile("w", prefix="tuitune-error-", suffix=".txt", delete=False) as out:
+        traceback.print_exc(file=out)
+        return out.name
