@@ -198,4 +198,9 @@ def assert_no_gpu_shared(lb: Lab, trials: list[Trial]) -> None:
 def wait_ready(lb: Lab, trial: Trial) -> None:
     """Until the trainer has set up (its SIGTERM handler included)."""
     out = lb.trial_dir(trial) / "stdout.log"
-    wait_until(lambda: out.exists() and "ready" in out.read_text(), what="the trainer to be ready")
+
+    def ready() -> bool:  # "ready" is the first line: read the head only, the rest may be a flood
+        with out.open("rb") as f:
+            return b"ready" in f.read(4096)
+
+    wait_until(lambda: out.exists() and ready(), what="the trainer to be ready")

@@ -65,6 +65,31 @@ def test_garbage_is_counted_and_skipped(tmp_path: Path) -> None:
     assert garbage == 4
 
 
+def test_nested_too_deep_and_odd_values_are_garbage_or_skipped_not_fatal(tmp_path: Path) -> None:
+    f = tmp_path / "metrics.jsonl"
+    f.write_bytes(b"[" * 200_000 + b"\n"  # deeper than the JSON scanner recurses: garbage, not a crash
+                  + b'{"step": true, "a": true, "b": 12345678901234567890, "c": "1e3", "_time": "x"}\n'
+                  + b'  {"step": "4", "_time": 7, "a": 1}  \n'
+                  + b'{"step": 1e300, "a": 2, "huge": 1' + b"0" * 400 + b'}\n'  # beyond int64 and float: not kept
+                  + b'{"step": 99999999999999999999, "a": 3}\n')
+    rows, _, garbage = read_all(ReportChannel(), f)
+    assert garbage == 1
+    assert rows == [(0, "b", 12345678901234567890.0, NOW), (0, "c", 1000.0, NOW), (4, "a", 1.0, 7.0),
+                    (5, "a", 2.0, NOW), (6, "a", 3.0, NOW)]
+    assert all(type(r.value) is float and type(r.wall_time) is float for r in rows)
+
+
+def test_a_batch_holds_plain_points_and_names_them_on_request(tmp_path: Path) -> None:
+    """The runner binds ``points`` to SQLite as they are (exact tuples bind fastest); ``rows``
+    gives the same measurements with named fields."""
+    f = tmp_path / "stdout.log"
+    f.write_bytes(b'@tuitune {"step": 3, "loss": 0.5}\nstep 4 loss=0.25\n')
+    for channel in (ProtocolChannel(), RegexChannel([r"step (?P<step>\d+) loss=(?P<loss>\S+)"])):
+        batch = channel.read(f, now=NOW)
+        assert batch.points and all(type(p) is tuple for p in batch.points)
+        assert [(r.step, r.name, r.value, r.wall_time) for r in batch.rows] == batch.points
+
+
 def test_a_missing_file_has_no_rows(tmp_path: Path) -> None:
     batch = ReportChannel().read(tmp_path / "nope.jsonl")
     assert (batch.rows, batch.offset, batch.garbage) == ([], 0, 0)

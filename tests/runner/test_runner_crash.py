@@ -58,7 +58,7 @@ def test_kill_9_of_the_runner_at_random_moments_loses_and_repeats_nothing(lab) -
 
 @pytest.mark.slow
 def test_a_trial_printing_heavily_outlives_the_runner(lab, wait_for) -> None:
-    lb = lab(trainer_args="--steps 30 --sleep 0.05 --flood", trials=1)
+    lb = lab(trainer_args="--steps 60 --sleep 0.05 --flood", trials=1)
     lb.start()
     [t] = lb.queue()
     wait_ready(lb, t)

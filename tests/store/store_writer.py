@@ -39,7 +39,7 @@ def main(path: str, seed: int) -> None:
             source = rng.choice(SOURCES)
             offset = store.offset(trial.id, source)
             first, k = offset // RECORD, rng.randint(1, 60)
-            rows = [(trial.id, first + i, source, float(first + i), 1.0) for i in range(k)]
+            rows = [(first + i, source, float(first + i), 1.0) for i in range(k)]
             store.ingest(trial.id, source, offset + k * RECORD, rows)
         elif roll > 0.97:
             cmd = store.add_command(CommandKind.STOP, {"trial_ids": [trial.id]})

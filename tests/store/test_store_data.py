@@ -89,25 +89,53 @@ def test_measurement_of_unknown_trial_writes_nothing(store, trials):
 def test_ingest_advances_offset_with_rows(store, trials):
     t = trials[0].id
     assert store.offset(t, "metrics.jsonl") == 0
-    assert store.ingest(t, "metrics.jsonl", 120, [(t, 0, "loss", 1.0, 0.0), (t, 1, "loss", 0.9, 0.0)]) == 2
+    assert store.ingest(t, "metrics.jsonl", 120, [(0, "loss", 1.0, 0.0), (1, "loss", 0.9, 0.0)]) == 2
     assert store.offset(t, "metrics.jsonl") == 120
     assert store.offset(t, "stdout") == 0, "offsets are per source"
     assert store.ingest(t, "metrics.jsonl", 130, []) == 0, "a partial line advances nothing but may be 0 rows"
     assert store.offset(t, "metrics.jsonl") == 130
-    assert store.ingest(t, "stdout", 5, [Measurement(t, 0, "acc", 0.1, 0.0)]) == 1
+    assert store.ingest(t, "stdout", 5, [(0, "acc", 0.1, 0.0)]) == 1
     assert (store.offset(t, "stdout"), store.offset(t, "metrics.jsonl")) == (5, 130)
     assert store.latest()[t] == {"loss": (1, 0.9), "acc": (0, 0.1)}
 
 
+def test_ingest_keeps_latest_at_the_highest_step(store, trials):
+    """A trial resumed from a checkpoint re-reports older steps: the last report of a step wins
+    in the curve, while ``latest`` stays at the highest step, within a batch and across them."""
+    t = trials[0].id
+    store.ingest(t, "m", 10, [(s, "loss", float(s), 0.0) for s in range(5)] + [(2, "loss", 22.0, 1.0)])
+    assert store.latest()[t] == {"loss": (4, 4.0)}
+    store.ingest(t, "m", 20, [(3, "loss", 33.0, 1.0), (4, "loss", 44.0, 1.0), (1, "acc", 0.5, 1.0)])
+    assert store.latest()[t] == {"loss": (4, 44.0), "acc": (1, 0.5)}
+    assert [v for _, v, _ in store.curve(t, "loss")] == [0.0, 1.0, 22.0, 33.0, 44.0]
+
+
+def test_big_batches_keep_order_and_refuse_misshapen_rows(store, trials):
+    """Batches longer than one statement's rows (measurements.PER_STATEMENT): re-reported steps
+    inside a statement and across statements still end with the last report."""
+    t = trials[0].id
+    points = [(s % 70, "loss", float(s), 0.0) for s in range(180)]
+    assert store.ingest(t, "m", 10, points) == 180
+    assert [v for _, v, _ in store.curve(t, "loss")] == [float(s) for s in (*range(140, 180), *range(110, 140))]
+    assert store.latest()[t] == {"loss": (69, 139.0)}
+    with pytest.raises(sqlite3.ProgrammingError, match="needs 4 values"):  # not shifted into its neighbours
+        store.ingest(t, "m", 20, [(1, "loss", 1.0, 0.0)] * 60 + [(2, "loss", 1.0)] + [(3, "loss", 1.0, 0.0, 9.0)])
+    rows = [(t, s, "acc", float(s), 0.0) for s in range(120)] + [(t, 5, "acc", -1.0, 0.0)]
+    assert store.add_measurements(rows) == 121 and store.curve(t, "acc")[5] == (5, -1.0, 0.0)
+    assert store.offset(t, "m") == 10
+
+
 def test_ingest_is_all_or_nothing(store, trials):
     t = trials[0].id
-    store.ingest(t, "m", 10, [(t, 0, "loss", 1.0, 0.0)])
+    store.ingest(t, "m", 10, [(0, "loss", 1.0, 0.0)])
     with pytest.raises(StoreError, match="back from 10 to 5"):
-        store.ingest(t, "m", 5, [(t, 1, "loss", 1.0, 0.0)])
-    with pytest.raises(StoreError):
-        store.ingest(t, "m", 20, [(t, 1, "loss", 1.0, 0.0), (999, 0, "loss", 1.0, 0.0)])
+        store.ingest(t, "m", 5, [(1, "loss", 1.0, 0.0)])
+    with pytest.raises(StoreError):  # no trial 999: its rows and its cursor are both refused
+        store.ingest(999, "m", 20, [(1, "loss", 1.0, 0.0)])
+    with pytest.raises(StoreError):  # a row without a metric name, after a good one: neither is kept
+        store.ingest(t, "m", 20, [(1, "loss", 1.0, 0.0), (2, None, 1.0, 0.0)])
     with pytest.raises(sqlite3.ProgrammingError):  # a malformed row: wrong number of fields
-        store.ingest(t, "m", 20, [(t, 1, "loss", 1.0, 0.0), (t, 2, "loss")])
+        store.ingest(t, "m", 20, [(1, "loss", 1.0, 0.0), (2, "loss")])
     assert store.offset(t, "m") == 10 and store.curve(t, "loss") == [(0, 1.0, 0.0)]
 
 

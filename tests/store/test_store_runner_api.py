@@ -22,7 +22,7 @@ def trials(store, study):
 def test_cursor_commits_with_the_rows(store, trials):
     t = trials[0].id
     assert store.cursor(t, "report") == "" and store.cursors(t) == {}
-    assert store.ingest(t, "report", 40, [(t, 0, "loss", 1.0, 0.0)], cursor='{"offset":40}', after="") == 1
+    assert store.ingest(t, "report", 40, [(0, "loss", 1.0, 0.0)], cursor='{"offset":40}', after="") == 1
     assert store.cursor(t, "report") == '{"offset":40}' and store.offset(t, "report") == 40
     store.ingest(t, "csv", 9, [], cursor='{"offset":9}', after="")
     assert store.cursors(t) == {"report": '{"offset":40}', "csv": '{"offset":9}'}
@@ -30,9 +30,9 @@ def test_cursor_commits_with_the_rows(store, trials):
 
 def test_cursor_compare_and_set_refuses_a_stale_reader(store, trials):
     t = trials[0].id
-    store.ingest(t, "report", 40, [(t, 0, "loss", 1.0, 0.0)], cursor="A", after="")
+    store.ingest(t, "report", 40, [(0, "loss", 1.0, 0.0)], cursor="A", after="")
     with pytest.raises(StoreError, match="no longer current"):
-        store.ingest(t, "report", 80, [(t, 1, "loss", 2.0, 0.0)], cursor="B", after="")
+        store.ingest(t, "report", 80, [(1, "loss", 2.0, 0.0)], cursor="B", after="")
     assert store.cursor(t, "report") == "A" and store.curve(t, "loss") == [(0, 1.0, 0.0)]
 
 
@@ -40,7 +40,7 @@ def test_cursor_mode_lets_the_offset_move_back(store, trials):
     """A CSV file rewritten with a wider header is read again from its start."""
     t = trials[0].id
     store.ingest(t, "csv", 500, [], cursor="A", after="")
-    store.ingest(t, "csv", 30, [(t, 0, "acc", 0.5, 0.0)], cursor="B", after="A")
+    store.ingest(t, "csv", 30, [(0, "acc", 0.5, 0.0)], cursor="B", after="A")
     assert (store.offset(t, "csv"), store.cursor(t, "csv")) == (30, "B")
 
 
@@ -61,12 +61,45 @@ def test_curves_of_a_study_in_one_answer(store, study, trials, space):
     assert store.curves(names=[]) == {} and store.curves(round_id=999) == {}
 
 
+def _as_dict(frame) -> dict:
+    """A curves frame in the shape of ``Store.curves``, for comparing the two readers."""
+    out: dict = {}
+    for tid, name, step, value, wall in frame.itertuples(index=False):
+        out.setdefault(tid, {}).setdefault(name, []).append((step, value, wall))
+    return out
+
+
+def test_curves_frame_reads_what_curves_reads(store, study, trials, space):
+    a, b, c = (t.id for t in trials)
+    store.add_measurements([(b, 1, "loss", 2.0, 1.5), (a, 2, "loss", 0.5, 2.0), (a, 0, "loss", 1.0, 0.0),
+                            (a, 1, "acc", math.nan, 1.0), (b, 0, "acc", math.inf, 0.5), (b, 0, "loss", 3.0, 0.5)])
+    other = store.add_study(Study("other", space), study.round_id)
+    [o] = store.add_trials([Trial(other.id, 0, {})])
+    store.add_measurements([(o.id, 0, "loss", 9.0, 0.0)])
+    frame = store.curves_frame(study_id=study.id)
+    assert list(frame.columns) == ["trial_id", "name", "step", "value", "wall_time"]
+    assert [str(t) for t in frame.dtypes] == ["int64", "category", "int64", "float64", "float64"]
+    assert list(zip(frame["trial_id"], frame["name"], frame["step"])) == [
+        (a, "acc", 1), (a, "loss", 0), (a, "loss", 2), (b, "acc", 0), (b, "loss", 0), (b, "loss", 1)]
+    assert math.isnan(frame["value"][0]) and frame["value"][3] == math.inf
+    for scope in ({"study_id": study.id}, {"round_id": study.round_id}, {"study_id": study.id, "names": ["acc"]},
+                  {"trial_ids": [b, o.id]}, {"names": ["loss", "nope"]}, {}):
+        assert str(_as_dict(store.curves_frame(**scope))) == str(store.curves(**scope)), scope  # str: NaN != NaN
+    no_time = store.curves_frame(study_id=study.id, wall_time=False)
+    assert list(no_time.columns) == ["trial_id", "name", "step", "value"]
+    assert no_time.equals(frame.drop(columns="wall_time"))
+    for empty in ({"names": []}, {"trial_ids": [c]}, {"round_id": 999}):
+        got = store.curves_frame(**empty)
+        assert got.empty and list(got.columns) == ["trial_id", "name", "step", "value", "wall_time"]
+
+
 def test_curves_feed_the_analysis(store, study, trials):
     from tuitune.analysis.curves import Curves
 
     store.add_measurements([(trials[0].id, s, "loss", 1.0 / (s + 1), float(s)) for s in range(5)])
     frame = Curves.of(store.curves(study_id=study.id)).frame
     assert list(frame["step"]) == list(range(5)) and set(frame["trial_id"]) == {trials[0].id}
+    assert Curves.of(store.curves_frame(study_id=study.id)).frame.equals(frame)
 
 
 def test_trials_limit_takes_the_first(store, study, trials):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import re
 from pathlib import Path
+
+from rich.console import Console
 
 from tuitune import config
 from tuitune.domain import Round, TrialState
 from tuitune.store import Store
-from tuitune.tui.app import PANES
+from tuitune.tui.app import PANES, pane_screen
 from tuitune.tui.overview import Overview
 from tuitune.tui.widgets.status_line import StatusLine, describe
 
@@ -17,11 +21,11 @@ from .seed import FakeRunner
 async def test_number_keys_switch_panes(seeded: Path, make_app) -> None:
     app = make_app(seeded, start="goal")
     async with app.run_test(size=(80, 24)) as pilot:
-        for mode, (key, _, screen) in PANES.items():
+        for mode, (key, _, _) in PANES.items():
             await pilot.press(key)
             await pilot.pause()
             assert app.current_mode == mode
-            assert isinstance(app.screen, screen)
+            assert isinstance(app.screen, pane_screen(mode))
 
 
 async def test_opens_monitor_when_the_round_has_trials(seeded: Path, make_app) -> None:
@@ -73,6 +77,19 @@ async def test_palette_reaches_every_pane(seeded: Path, make_app) -> None:
             assert f"Go to {title}" in titles
 
 
+async def test_palette_lists_the_actions_the_issue_names_on_their_panes(seeded: Path, make_app) -> None:
+    wanted = {"goal": ["New round"], "design": ["reseed the study"],
+              "monitor": ["Stop trial", "Requeue trial", "in $PAGER"],
+              "review": ["Change objective", "Export review"]}
+    app = make_app(seeded, start="goal")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for mode, phrases in wanted.items():
+            await pilot.press(PANES[mode][0])
+            await pilot.pause(0.2)
+            titles = " | ".join(c.title for c in app.get_system_commands(app.screen))
+            assert all(phrase in titles for phrase in phrases), (mode, titles)
+
+
 async def test_quitting_leaves_trials_as_they_were(seeded: Path, make_app) -> None:
     project = config.load_project(seeded)
     with Store.open(config.project_store_path(project)) as store:
@@ -95,3 +112,26 @@ def test_status_line_shortens_counts_before_the_runner_state() -> None:
     assert "▶2 running" in wide and "✓10 done" in wide
     assert "▶2" in narrow and "✓10" in narrow and narrow.endswith("runner running")
     assert len(narrow) <= 80
+
+
+async def test_panes_read_in_256_colours(seeded: Path, make_app, monkeypatch) -> None:
+    """Over SSH and in tmux without truecolor: the screen rendered for a 256-colour terminal uses
+    no 24-bit colour, and the Monitor's cursor line still stands out from the other rows."""
+    monkeypatch.delenv("NO_COLOR")  # the suite runs without colour; this test is about colour
+    app = make_app(seeded, start="monitor")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.screen.table.row_count:
+                break
+        console = Console(color_system="256", force_terminal=True, file=io.StringIO(), width=80,
+                          legacy_windows=False)
+        console.print(app.screen._compositor.render_update(full=True))
+        lines = console.file.getvalue().splitlines()
+    assert lines and not any(re.search(r"[34]8;2;", line) for line in lines)
+
+    def backgrounds(trial: int) -> set[str]:
+        line = next(line for line in lines if re.search(rf"\b{trial}\b.*(running|queued)", re.sub(r"\x1b\[[0-9;]*m", "", line)))
+        return set(re.findall(r"48;5;(\d+)", line))
+
+    assert backgrounds(11) != backgrounds(12)  # 11 is under the cursor, 12 is not

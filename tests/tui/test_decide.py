@@ -167,6 +167,9 @@ def test_comparison_fills_in_as_runs_finish(seeded: Path) -> None:
     assert partial.seeded and partial.comparison.outcome.value == "too few seeds"
     assert "0/5 done, 5 queued" in runs_text(partial, 60).plain  # the baseline study was queued first
     assert "3/5 done, 2 queued" in runs_text(partial, 60).plain
+    assert "●" in runs_text(partial, 60).plain
+    plain = runs_text(partial, 60, "ascii").plain  # fonts without the glyphs: ASCII only
+    assert "o a run, | the mean" in plain and all(line.isascii() for line in plain.splitlines()[-2:])
     finish_seed_runs(seeded)
     with open_store(seeded) as store:
         full = dd.load_decide(store, project)

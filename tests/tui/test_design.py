@@ -178,11 +178,45 @@ async def test_queue_stores_the_copy_and_starts_the_runner(seeded: Path, make_ap
         assert len(store.trials(study_id=study.id, states=[TrialState.QUEUED])) == 12
 
 
+async def test_reseed_stores_a_sibling_then_queues_one_when_asked(seeded: Path, make_app) -> None:
+    runner = FakeRunner("stopped")
+    app = make_app(seeded, start="design", runner=runner)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot, "R")
+        assert type(app.screen).__name__ == "ReseedModal"
+        await pilot.press("s")  # store only
+        await pilot.pause(0.4)
+        assert runner.ensured == 0 and any("stored wd-seed" in n and "r queues" in n for n in notes(app)), notes(app)
+        screen = await loaded(pilot)
+        sibling = screen.draft.name
+        assert sibling.startswith("wd-seed") and screen.draft.stored  # the pane shows the new sibling
+        commands = {c.title: c for c in app.get_system_commands(screen)}
+        await commands["Design: reseed the study"].callback()  # the palette reaches it too
+        await pilot.pause(0.1)
+        assert type(app.screen).__name__ == "ReseedModal"
+        await pilot.press("enter")  # store and queue
+        await pilot.pause(0.4)
+        assert runner.ensured == 1 and any("queued 12 trials" in n for n in notes(app)), notes(app)
+    with store_of(seeded) as store:
+        wd, first = store.study_by_name(2, "wd"), store.study_by_name(2, sibling)
+        second = next(s for s in store.studies(2) if s.reseed_of == first.id)
+        assert first.reseed_of == wd.id and first.seed != wd.seed and not store.trials(study_id=first.id)
+        assert second.reseed_of == first.id and len(store.trials(study_id=second.id)) == 12
+
+
+async def test_reseed_needs_a_stored_study(seeded: Path, make_app) -> None:
+    app = make_app(seeded, start="design")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, "c", "R")
+        assert type(app.screen).__name__ == "DesignScreen"
+        assert any("queue this design first" in n for n in notes(app))
+
+
 async def test_queue_is_refused_without_an_open_round_or_with_a_taken_name(seeded: Path, make_app) -> None:
     app = make_app(seeded, start="design")
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await ready(pilot, "r")
-        assert any("already queued in this round" in n for n in notes(app))
+        screen = await ready(pilot, "r", "enter")  # the stored study: every point has its trial
+        assert any("wd is queued already" in n for n in notes(app)), notes(app)
         await pilot.press("c", "t")
         await type_into(pilot, "name", "wd")
         await pilot.press("ctrl+s")
@@ -280,12 +314,23 @@ def test_snapshot_problems_80x24(snap_compare, seeded: Path, make_app) -> None:
         await pilot.press("e")
         await pilot.pause()
         await type_into(pilot, "low", "0")
-        await pilot.pause(0.2)
+        for _ in range(100):  # wait for the state the snapshot shows, not for a fixed time
+            error = pilot.app.screen.query("#e-low")
+            if error and not error.first().has_class("-empty"):
+                break
+            await pilot.pause(0.05)
+        pilot.app.clear_notifications()
+        await pilot.pause(0.1)
 
     assert snap_compare(make_app(seeded, start="design"), terminal_size=(80, 24), run_before=bad_low)
 
 
 async def _settle(pilot) -> None:
+    """Wait until the pane shows its draft and nothing is still loading, then drop the toasts."""
     await loaded(pilot)
+    for _ in range(100):
+        if not any(w.is_running and w.group != "overview" for w in pilot.app.workers):
+            break
+        await pilot.pause(0.05)
     pilot.app.clear_notifications()
     await pilot.pause(0.1)

@@ -11,6 +11,7 @@ import pytest
 
 from tuitune import config, search
 from tuitune.domain import Role, RoundStatus, TrialState
+from tuitune.plots import Style
 from tuitune.store import Store
 from tuitune.tui import design_toml
 from tuitune.tui.design_data import (DesignRefused, budget_line, load_design, queue_design, start_draft,
@@ -208,7 +209,9 @@ def test_preview_places_the_study_points_on_the_chosen_axes(seeded: Path) -> Non
                 if p.params["weight_decay"] == 0.0]
     assert list(info.series[0].xs) == expected and set(info.series[0].ys) == {0.0}
     assert legend(info) == "weight_decay: • 0.0  x 0.0001  + 0.001"
-    text = draw_preview(info, 50, 12)
-    assert len(text.splitlines()) == 12 and "0.0001" in text and "x" in text
+    text = draw_preview(info, Style(50, 12))
+    assert len(text.splitlines()) == 12 and "0.0001" in text and "x" in text and "•" in text
+    assert legend(info, "ascii") == "weight_decay: o 0.0  x 0.0001  + 0.001"
+    assert "•" not in draw_preview(info, Style(50, 12, marker="ascii"))
     by_index = preview_info(study, "learning_rate", None, 5)
     assert by_index.y.kind == "index" and sorted(y for s in by_index.series for y in s.ys) == [0, 1, 2, 3, 4]

@@ -24,6 +24,7 @@ from tuitune.tui.monitor_data import (
     points_left,
     trial_folder,
 )
+from tuitune.tui.monitor_trials import UNENDED
 from tuitune.tui.screens.monitor import MonitorScreen
 from tuitune.tui.widgets.monitor_add import AddTrialsModal, parse_count
 from tuitune.tui.widgets.monitor_curves import Shown
@@ -79,12 +80,43 @@ def test_table_rows_counts_and_objectives(seeded):
         assert data.row(12).runtime is None and data.row(12).objective is None
         assert data.row(11).runtime == pytest.approx(1599.0)  # running: until the (frozen) clock
         assert data.top[1] == (6, 1, 2)
-        assert set(data.memo) == {r.id for r in data.rows if r.step is not None}
+        assert set(data.memo.objectives) == {r.id for r in data.rows if r.step is not None}
         again = load_table(_NoCurves(store), project, FROZEN, memo=data.memo)  # nothing new: no curve read
         assert [r.objective for r in again.rows] == [r.objective for r in data.rows]
         # the runner's cached objective wins over the curve
         store.set_objective(6, 0.123)
-        assert load_table(store, project, FROZEN, memo=data.memo).row(6).objective == 0.123
+        assert load_table(store, project, FROZEN).row(6).objective == 0.123
+
+
+class _Counting:
+    """A store that records the states each ``trials()`` call asked for (``None``: all)."""
+
+    def __init__(self, store: Store):
+        self._store = store
+        self.asked: list[object] = []
+
+    def trials(self, *args, **kwargs):
+        self.asked.append(kwargs.get("states"))
+        return self._store.trials(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+
+def test_ended_trials_are_read_once_until_another_ends(seeded):
+    store, project = open_store(seeded)
+    with store:
+        counting = _Counting(store)
+        first = load_table(counting, project, FROZEN)
+        assert counting.asked == [None] and len(first.memo.ended.trials) == 9
+        again = load_table(counting, project, FROZEN, memo=first.memo)
+        assert counting.asked[1] == UNENDED and again.rows == first.rows and again.memo.ended is first.memo.ended
+        intents.queue_study(store, store.studies()[0], 1)  # a new queued trial: still no full read
+        assert load_table(counting, project, FROZEN, memo=again.memo).total == 13 and counting.asked[2] == UNENDED
+        store.transition(11, S.COMPLETED, at=FROZEN, exit_code=0)  # a trial ends: everything is read again
+        ended = load_table(counting, project, FROZEN, memo=again.memo)
+        assert counting.asked[3:] == [UNENDED, None] and ended.row(11).state is S.COMPLETED
+        assert len(ended.memo.ended.trials) == 10
 
 
 def test_filters_sorts_and_reverse(seeded):
@@ -120,10 +152,11 @@ def test_curves_log_and_points_left(seeded):
         data = load_table(store, project, FROZEN)
         assert plotted_ids(data, 11) == (11, 6, 1, 2) and plotted_ids(data, 6) == (6, 1, 2)
         assert plotted_ids(data, None) == (6, 1, 2)
-        curves = load_curves(store, project, (11, 6), 11)
+        curves = load_curves(store, (11, 6), 11, ("train_loss", "val_loss"))
         assert [(s.trial_id, s.metric, len(s.steps), s.selected) for s in curves.series] == [
             (11, "train_loss", 8, True), (11, "val_loss", 8, True), (6, "train_loss", 20, False),
             (6, "val_loss", 20, False)]
+        assert {s.metric for s in load_curves(store, (11, 6), 11, ("val_loss",)).series} == {"val_loss"}
         store_path = config.project_store_path(project)
         tail = load_log(store_path, 1, 5, 2)
         assert tail.exists and tail.stdout == ("epoch 0", "epoch 1")
@@ -164,7 +197,7 @@ def messages(app) -> list[str]:
 
 
 def table_ids(table: TrialsTable) -> list[int]:
-    return [int(table.coordinate_to_cell_key((i, 0)).row_key.value) for i in range(table.row_count)]
+    return list(table.row_ids)
 
 
 async def test_table_updates_in_place_and_keeps_the_selection(seeded, make_app):
@@ -181,8 +214,8 @@ async def test_table_updates_in_place_and_keeps_the_selection(seeded, make_app):
         screen = await settle(pilot, lambda s: s.data.total == 13)
         await pilot.pause(0.2)
         assert table.row_count == 13 and table.selected == 5
-        assert table.get_row_index("5") == table.cursor_row
-        assert table.get_cell("10", "valid").plain == "0.25"
+        assert table.row_ids.index(5) == table.cursor_row
+        assert table.cell(10, "valid") == "0.25"
         assert "#5" in str(screen.query_one("#monitor-detail").render())
 
 

@@ -32,6 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the project folder, or any folder below it (default: the current one)")
     parser.add_argument("--low-bandwidth", action="store_true",
                         help="for slow SSH links: refresh every 2 s, no animations")
+    parser.add_argument("--marker", choices=["braille", "hd", "dot", "ascii"], default=None,
+                        help="plot marker; hd, dot or ascii for fonts without braille (default: $TUITUNE_MARKER "
+                             "or braille)")
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
     for module in VERB_MODULES:
         module.register(verbs)
@@ -43,7 +46,7 @@ def open_tui(args: argparse.Namespace) -> int:
     from tuitune import config, tui
 
     folder = config.find_project(Path(args.project))
-    tui.run(folder / config.PROJECT_FILE, low_bandwidth=args.low_bandwidth)
+    tui.run(folder / config.PROJECT_FILE, low_bandwidth=args.low_bandwidth, marker=args.marker)
     return 0
 
 

@@ -77,7 +77,7 @@ def run_demo(args: argparse.Namespace) -> int:
     if not args.headless:
         from tuitune import tui
 
-        tui.run(project_file, low_bandwidth=args.low_bandwidth)
+        tui.run(project_file, low_bandwidth=args.low_bandwidth, marker=args.marker)
         return 0
     return headless(project_file, args.repeats)
 

@@ -10,13 +10,25 @@ widget only has to put the string on screen (``rich.text.Text.from_ansi``).
 * :func:`draw_axis`, :func:`draw_isolation`, :func:`draw_sampled_enough` — the Review's plots;
 * :func:`draw_best_curves`, :func:`draw_curves` — best-k curves and the Monitor's live curves;
 * :func:`reduce_curve` — min/max per column, applied to every curve before drawing;
-* :class:`Style` — size, marker (``braille``, ``hd``, ``dot``, ``ascii``) and colour.
+* :class:`Style` — size, marker (:data:`MARKERS`: ``braille``, ``hd``, ``dot``, ``ascii``) and colour.
+
+The names are imported on first use (PEP 562): numpy and plotext take a tenth of a second to
+import, which the TUI's first screen need not pay, and :data:`MARKERS` comes without them.
 """
 
-from tuitune.plots.canvas import MARKERS, Style
-from tuitune.plots.curves import draw_best_curves, draw_curves
-from tuitune.plots.reduce import reduce_curve
-from tuitune.plots.review import draw_axis, draw_isolation, draw_sampled_enough
+from __future__ import annotations
 
-__all__ = ["MARKERS", "Style", "draw_axis", "draw_best_curves", "draw_curves", "draw_isolation",
-           "draw_sampled_enough", "reduce_curve"]
+import importlib
+
+from tuitune.plots.markers import MARKERS
+
+_HOMES = {"Style": "canvas", "draw_best_curves": "curves", "draw_curves": "curves", "reduce_curve": "reduce",
+          "draw_axis": "review", "draw_isolation": "review", "draw_sampled_enough": "review"}
+
+__all__ = ["MARKERS", *_HOMES]
+
+
+def __getattr__(name: str) -> object:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)

@@ -33,9 +33,8 @@ from types import ModuleType
 import numpy as np
 import plotext
 
-MARKERS = {"braille": "braille", "hd": "hd", "dot": "dot", "ascii": "*"}
-"""Style name -> plotext marker."""
-_SUBCOLUMNS = {"braille": 2, "hd": 2, "dot": 1, "ascii": 1}
+from tuitune.plots.markers import MARKERS, SUBCOLUMNS
+
 INFEASIBLE_MARKER = "x"
 """The playbook's red cross, in ASCII so that it reads in every font and without colour."""
 
@@ -61,7 +60,7 @@ class Style:
     @property
     def columns(self) -> int:
         """Distinct x positions the plot can show: cells across times the marker's sub-columns."""
-        return self.width * _SUBCOLUMNS[self.marker]
+        return self.width * SUBCOLUMNS[self.marker]
 
 
 @contextmanager

@@ -68,23 +68,26 @@ class TrialFeed:
         """
         total, full = 0, False
         metric = self.objective.objective.metric
+        watched = self.watched
         for name, (path, channel) in self.channels.items():
             before = self._cursors[name]
             batch = channel.read(path, before, max_rows=max_rows, max_bytes=MAX_BYTES)
             if batch.cursor == before:
                 continue
-            text, tid = batch.cursor.to_json(), self.trial_id
-            self.store.ingest(tid, name, batch.offset, [(tid, *r) for r in batch.rows],
-                              cursor=text, after=self._committed.get(name, ""))
+            text, points = batch.cursor.to_json(), batch.points
+            self.store.ingest(self.trial_id, name, batch.offset, points, cursor=text,
+                              after=self._committed.get(name, ""))
             self._committed[name], self._cursors[name] = text, batch.cursor
-            total += len(batch.rows)
+            total += len(points)
             self.garbage += batch.garbage
-            full = full or len(batch.rows) >= max_rows or batch.offset - before.offset >= MAX_BYTES
+            full = full or len(points) >= max_rows or batch.offset - before.offset >= MAX_BYTES
+            seen = [p for p in points if p[1] in watched]  # (step, name, value, wall_time); one pass over all
+            if not seen:
+                continue
             if self.diverged is None:
-                self.diverged = diverged(((r.step, r.name, r.value) for r in batch.rows if r.name in self.watched),
-                                         self.objective.objective, self.rule)
-            if self.objective.add((r.step, r.value) for r in batch.rows if r.name == metric):
-                self.store.set_objective(tid, self.objective.value)
+                self.diverged = diverged((p[:3] for p in seen), self.objective.objective, self.rule)
+            if self.objective.add((step, value) for step, name, value, _ in seen if name == metric):
+                self.store.set_objective(self.trial_id, self.objective.value)
         self.rows += total
         return total, full
 

@@ -17,7 +17,6 @@ where it stopped, with no state but the seed and the count: ``unit_points(s, d, 
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import qmc
 
 
 def unit_points(seed: int, d: int, start: int, count: int) -> np.ndarray:
@@ -34,6 +33,8 @@ def unit_points(seed: int, d: int, start: int, count: int) -> np.ndarray:
     """
     if d == 0 or count == 0:
         return np.zeros((count, d))
+    from scipy.stats import qmc  # scipy.stats costs ~0.5 s to import: only when points are drawn
+
     engine = qmc.Halton(d, scramble=True, seed=seed)
     engine.fast_forward(start)
     return engine.random(count)

@@ -9,17 +9,20 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def run(project_file: Path, *, low_bandwidth: bool = False, start: str | None = None) -> None:
+def run(project_file: Path, *, low_bandwidth: bool = False, start: str | None = None,
+        marker: str | None = None) -> None:
     """Open the App on the project whose ``tuitune.toml`` is ``project_file``; returns on quit.
 
+    ``marker`` is the plots' marker style (default: ``$TUITUNE_MARKER``, else ``braille``).
     Quitting, or losing the terminal, never stops a trial: they belong to the runner daemon.
     """
     from tuitune import config
     from tuitune.tui.app import TuituneApp
-    from tuitune.tui.backend import Backend, DaemonRunner
+    from tuitune.tui.backend import Backend, DaemonRunner, default_marker
 
     project = config.load_project(project_file)
     store_path = config.project_store_path(project)
     backend = Backend(project, project_file, store_path, DaemonRunner(project_file.parent, store_path),
-                      refresh_s=2.0 if low_bandwidth else 0.5, low_bandwidth=low_bandwidth)
+                      refresh_s=2.0 if low_bandwidth else 0.5, low_bandwidth=low_bandwidth,
+                      marker=marker or default_marker())
     TuituneApp(backend, start=start).run()

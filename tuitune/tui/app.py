@@ -2,6 +2,9 @@
 
 Why it is shaped like this: each pane of the playbook's loop is a Textual *mode* (its own screen
 stack), so ``1``–``5`` switch instantly and every pane keeps its cursor and scroll while hidden.
+A pane's module is imported when the pane is first shown: Design, Review and Decide pull in
+scipy and pandas (a second of imports, five times Textual's own start), which the first screen
+does not need; once it is up they are imported on a background lane, so no key waits for them.
 The App holds the injected :class:`~tuitune.tui.backend.Backend` and polls the round's overview
 for the status line; panes load their own data while shown. Quitting closes store connections
 and nothing else: trials belong to the runner daemon and keep running.
@@ -9,6 +12,7 @@ and nothing else: trials belong to the runner daemon and keep running.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
 
 from textual import work
@@ -20,21 +24,24 @@ from tuitune.domain import RoundStatus
 from tuitune.tui.backend import Backend
 from tuitune.tui.overview import Overview, load_overview
 from tuitune.tui.screens.base import PaneScreen
-from tuitune.tui.screens.decide import DecideScreen
-from tuitune.tui.screens.design import DesignScreen
-from tuitune.tui.screens.goal import GoalScreen
 from tuitune.tui.screens.help import HelpModal
-from tuitune.tui.screens.monitor import MonitorScreen
-from tuitune.tui.screens.review import ReviewScreen
 
-PANES: dict[str, tuple[str, str, type[PaneScreen]]] = {
-    "goal": ("1", "Goal", GoalScreen),
-    "design": ("2", "Design", DesignScreen),
-    "monitor": ("3", "Monitor", MonitorScreen),
-    "review": ("4", "Review", ReviewScreen),
-    "decide": ("5", "Decide", DecideScreen),
+PANES: dict[str, tuple[str, str, str]] = {
+    "goal": ("1", "Goal", "goal:GoalScreen"),
+    "design": ("2", "Design", "design:DesignScreen"),
+    "monitor": ("3", "Monitor", "monitor:MonitorScreen"),
+    "review": ("4", "Review", "review:ReviewScreen"),
+    "decide": ("5", "Decide", "decide:DecideScreen"),
 }
-"""mode -> (key, title, screen): the playbook's loop, in order."""
+"""mode -> (key, title, ``module:class`` in :mod:`tuitune.tui.screens`): the playbook's loop, in order."""
+WARM_UP_S = 1.0
+"""Seconds after start-up before the other panes' modules are imported in the background."""
+
+
+def pane_screen(mode: str) -> type[PaneScreen]:
+    """The screen class of pane ``mode``, its module imported on first use."""
+    module, _, name = PANES[mode][2].partition(":")
+    return getattr(importlib.import_module(f"tuitune.tui.screens.{module}"), name)
 
 
 class TuituneApp(App[None]):
@@ -43,7 +50,7 @@ class TuituneApp(App[None]):
     TITLE = "tuitune"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
-    MODES = {mode: screen for mode, (_, _, screen) in PANES.items()}
+    MODES = {mode: (lambda mode=mode: pane_screen(mode)()) for mode in PANES}
     BINDINGS = [
         # The pane keys are in the status line ("3 Monitor") and in help; the footer keeps its
         # room at 80 columns for the keys of the pane itself.
@@ -62,21 +69,31 @@ class TuituneApp(App[None]):
             self.animation_level = "none"
 
     def on_mount(self) -> None:
-        self.switch_mode(self._start or "goal")
+        if self._start is not None:
+            self.switch_mode(self._start)
+        else:
+            self.choose_start()
         self.set_interval(self.backend.refresh_s, self.refresh_overview)
         self.refresh_overview()
-        if self._start is None:
-            self.choose_start()
+        self.set_timer(WARM_UP_S, self._warm_up)
 
-    @work(exclusive=True, group="start")
+    @work(exclusive=True, group="start", exit_on_error=False)
     async def choose_start(self) -> None:
-        """Open the pane the user most likely wants: no round -> Goal; no study -> Design;
-        trials -> Monitor."""
+        """Open the pane the user most likely wants: no open round -> Goal; no trial -> Design;
+        trials -> Monitor. Only that pane is built (and its module imported) at start-up."""
         runner = self.backend.runner
-        overview = await self.backend.io(lambda store: load_overview(store, runner.state()))
-        if overview.round is None or overview.round.status is not RoundStatus.OPEN:
-            return
-        self.switch_mode("monitor" if overview.total else "design")
+        mode = "goal"
+        try:
+            overview = await self.backend.io(lambda store: load_overview(store, runner.state()))
+            if overview.round is not None and overview.round.status is RoundStatus.OPEN:
+                mode = "monitor" if overview.total else "design"
+        finally:  # a store that cannot be read still gets a pane, which says why
+            self.switch_mode(mode)
+
+    @work(group="warm-up", exit_on_error=False)
+    async def _warm_up(self) -> None:
+        """Import every pane's module off the event loop, so the first switch to it is instant."""
+        await self.backend.compute(lambda _store: [pane_screen(mode) for mode in PANES])
 
     def refresh_overview(self) -> None:
         """Reload the status line's numbers; a tick while one reload runs is skipped, not queued."""

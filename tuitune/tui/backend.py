@@ -14,6 +14,7 @@ starts or stops a trial itself: it writes intents (commands) that the runner dae
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -23,10 +24,19 @@ from functools import partial
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from tuitune.domain import Project
+from tuitune.domain import Project, TuituneError
+from tuitune.plots.markers import MARKERS
 from tuitune.store import Store
 
 T = TypeVar("T")
+
+MARKER_ENV = "TUITUNE_MARKER"
+"""Environment variable naming the plot marker style (``braille``, ``hd``, ``dot``, ``ascii``)."""
+
+
+def default_marker() -> str:
+    """The marker style of :data:`MARKER_ENV`, else ``braille`` (the finest, where the font has it)."""
+    return os.environ.get(MARKER_ENV, "").strip().lower() or "braille"
 
 
 class RunnerControl(Protocol):
@@ -87,9 +97,15 @@ class Backend:
     refresh_s: float = 0.5
     """How often live screens reload (2 per second; slower with ``--low-bandwidth``)."""
     low_bandwidth: bool = False
+    marker: str = field(default_factory=default_marker)
+    """Marker style of every plot the panes draw: ``hd``, ``dot`` or ``ascii`` for fonts without
+    braille (see :data:`tuitune.plots.MARKERS`)."""
     _lanes: dict[str, _Lane] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.marker not in MARKERS:
+            raise TuituneError(f"unknown plot marker style {self.marker!r} (from --marker or ${MARKER_ENV}): "
+                                f"choose one of {', '.join(MARKERS)}")
         with Store.open(self.store_path):
             pass  # create and migrate once, before the lanes open their connections
         opener = partial(Store.open, self.store_path)

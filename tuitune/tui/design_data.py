@@ -8,7 +8,7 @@ calls these on the backend's ``io`` lane and only draws the results.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tuitune import search
@@ -116,13 +116,23 @@ class Queued:
     trials: int
 
 
+def _open_round(store: Store) -> Round:
+    current = store.current_round()
+    if current is None or current.status is not RoundStatus.OPEN:
+        raise DesignRefused("no open round to queue into: press 1 and write the round's goal first")
+    return current
+
+
+def _members(store: Store, round_id: int, name: str) -> tuple[Study, ...]:
+    """The round's stored study ``name`` with its per-value children."""
+    return tuple(s for s in store.studies(round_id) if s.name == name or s.extra.get("expanded_from") == name)
+
+
 def queue_design(store: Store, study: Study) -> Queued:
     """Store ``study`` in the open round (one study per scientific value for a per-value layout)
     and queue every point of each. Refuses, storing nothing, without an open round or when a
     name is taken."""
-    current = store.current_round()
-    if current is None or current.status is not RoundStatus.OPEN:
-        raise DesignRefused("no open round to queue into: press 1 and write the round's goal first")
+    current = _open_round(store)
     children = search.expand(study)
     taken = {s.name for s in store.studies(current.id)}
     clash = [c.name for c in children if c.name in taken]
@@ -138,13 +148,33 @@ def queue_stored(store: Store, name: str) -> Queued:
     """Queue the points not yet queued of the open round's stored study ``name`` (with its
     per-value children), e.g. the study ``tuitune demo`` or ``tuitune study add`` stored.
     Refuses when every point already has a trial."""
-    current = store.current_round()
-    if current is None or current.status is not RoundStatus.OPEN:
-        raise DesignRefused("no open round to queue into: press 1 and write the round's goal first")
-    members = tuple(s for s in store.studies(current.id)
-                    if s.name == name or s.extra.get("expanded_from") == name)
+    current = _open_round(store)
+    members = _members(store, current.id, name)
     trials = sum(len(intents.queue_study(store, s)) for s in members if not store.trials(study_id=s.id))
     if not trials:
         raise DesignRefused(f"{name} is queued already: press 3 to watch it, a there adds trials, "
                             "or press c here to edit a copy")
     return Queued(current, members, trials)
+
+
+def reseed_stored(store: Store, name: str, queue: bool) -> Queued:
+    """Store a sibling of the open round's stored study ``name`` (of each per-value child) with
+    a new sequence seed (:func:`tuitune.search.reseed`: same design, other points, other training
+    seeds) under a name not taken yet, and queue its points when ``queue``.
+
+    Why: the playbook's study-to-study variance. The Decide pane compares a candidate's margin
+    with the spread of the best results of reseeded siblings before trusting a verdict.
+    """
+    current = _open_round(store)
+    members = _members(store, current.id, name)
+    if not members:
+        raise DesignRefused(f"R{current.id} has no stored study {name!r} to reseed: queue the design first (r)")
+    taken = {s.name for s in store.studies(current.id)}
+    siblings = []
+    for member in members:
+        sibling = search.reseed(member)
+        sibling = replace(sibling, name=unique_name(sibling.name, taken))
+        taken.add(sibling.name)
+        siblings.append(store.add_study(sibling, current.id))
+    trials = sum(len(intents.queue_study(store, s)) for s in siblings) if queue else 0
+    return Queued(current, tuple(siblings), trials)

@@ -3,18 +3,19 @@
 Why it is shaped like this: the Monitor reloads 2–4 times a second while trials run, in rounds
 of 1,000 trials and more, so the cost of one refresh must not grow with per-trial queries:
 
-* **The table** is one ``trials(round_id=...)`` and one ``latest(round_id=...)`` (the store keeps
-  each metric's highest step in its own table). Filtering, sorting and the *window* happen here,
-  in Python, on plain values: Textual's DataTable needs about a second to first paint 1,000 rows
-  and ten for 10,000, so the pane shows at most :data:`CAP` rows, the active trials and the
-  selected one always among them, and says how many it left out.
+* **The table** is the round's trials (:func:`~tuitune.tui.monitor_trials.round_trials` rereads
+  only those not ended) and one ``latest(round_id=...)`` (the store keeps each metric's highest
+  step in its own table). Filtering, sorting and the *window* happen here, in Python, on plain
+  values; the pane shows at most :data:`CAP` rows, the active trials and the selected one always
+  among them, and says how many it left out.
 * **Objectives** are the runner's cached ``Trial.objective`` when it has one. Otherwise they are
   reduced from the curve of the objective's metric (study's objective, else the project's), in
   one bulk query for the trials missing one, and remembered with the step they were computed
-  at in a memo the caller hands back on the next load: a trial is read again only when it has
-  reported a new step.
+  at in a :class:`Memo` the caller hands back on the next load (with the ended trials): a trial
+  is read again only when it has reported a new step.
 * **Curves** of the selected trial and the study's best :data:`TOP_K` come in one bulk
-  ``curves(trial_ids=...)`` query; **log tails** read at most the end of two files.
+  ``curves(trial_ids=..., names=...)`` query of the metrics shown; **log tails** read at most
+  the end of two files.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
-from tuitune import search
 from tuitune.domain import (
     Algorithm,
     Direction,
@@ -36,14 +36,15 @@ from tuitune.domain import (
     Trial,
     TrialState,
 )
-from tuitune.runner.intents import queued_points
 from tuitune.runner.lock import RunnerPaths
 from tuitune.runner.output import tail_lines
 from tuitune.runner.trialdir import STDERR, STDOUT
 from tuitune.store import Store
+from tuitune.tui.monitor_trials import Ended, round_trials
 
 CAP = 200
-"""Most rows the table shows at once (DataTable paints 1,000 rows in about a second)."""
+"""Most rows the table holds at once: the first screens of the sort, plus every active trial
+(the widget draws only the rows in view, but each row held is formatted on every load)."""
 TOP_K = 3
 """Best trials of the selected trial's study whose curves are drawn beside it."""
 
@@ -130,8 +131,16 @@ class TrialRow:
     reason: str
 
 
-Memo = Mapping[int, tuple[Objective, int, float | None]]
+Objectives = Mapping[int, tuple[Objective, int, float | None]]
 """Trial id -> (objective, latest step of its metric, value): reused while both are unchanged."""
+
+
+@dataclass(frozen=True)
+class Memo:
+    """What one load hands the next so that it reads only what changed."""
+
+    objectives: Objectives = field(default_factory=dict)
+    ended: Ended | None = None
 
 
 @dataclass(frozen=True)
@@ -147,8 +156,8 @@ class TableData:
     studies: Mapping[int, Study] = field(default_factory=dict)
     top: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
     """Study id -> its best :data:`TOP_K` trial ids, best first."""
-    memo: Memo = field(default_factory=dict)
-    """Objectives computed from curves; hand it back to the next :func:`load_table`."""
+    memo: Memo = field(default_factory=Memo)
+    """Objectives computed from curves and the ended trials; hand it to the next :func:`load_table`."""
 
     def row(self, trial_id: int | None) -> TrialRow | None:
         return next((r for r in self.rows if r.id == trial_id), None)
@@ -168,10 +177,11 @@ def load_table(store: Store, project: Project, now: float, view: TableView = Tab
     current = store.current_round()
     if current is None:
         return TableData(None)
+    memo = memo or Memo()
     studies = {s.id: s for s in store.studies(current.id)}
-    trials = store.trials(round_id=current.id)
+    trials, ended = round_trials(store, current.id, memo.ended)
     latest = store.latest(round_id=current.id)
-    objectives, new_memo = _objectives(store, project, studies, trials, latest, memo or {})
+    objectives, known = _objectives(store, project, studies, trials, latest, memo.objectives)
     rows = [_row(t, studies.get(t.study_id), project, latest.get(t.id, {}), objectives.get(t.id), now)
             for t in trials]
     counts = {f: sum(1 for r in rows if r.state in f.states) for f in Filter}
@@ -182,11 +192,11 @@ def load_table(store: Store, project: Project, now: float, view: TableView = Tab
     window = [replace(r, params=_params(by_id[r.id], studies.get(r.study_id), abbreviations))  # only shown rows
               for r in _window(matching, view.cap, selected)]
     return TableData(current, tuple(window), len(matching), len(rows), counts, studies,
-                     _top(rows, studies, project), new_memo)
+                     _top(rows, studies, project), Memo(known, ended))
 
 
 def _objectives(store: Store, project: Project, studies: Mapping[int, Study], trials: Sequence[Trial],
-                latest: Mapping[int, Mapping[str, tuple[int, float]]], memo: Memo
+                latest: Mapping[int, Mapping[str, tuple[int, float]]], memo: Objectives
                 ) -> tuple[dict[int, float | None], dict[int, tuple[Objective, int, float | None]]]:
     """Each trial's objective so far: cached by the runner, remembered, or reduced from its curve."""
     out: dict[int, float | None] = {}
@@ -337,9 +347,9 @@ def plotted_ids(data: TableData, selected: int | None) -> tuple[int, ...]:
     return tuple(dict.fromkeys((row.id, *data.top.get(row.study_id, ()))))
 
 
-def load_curves(store: Store, project: Project, trial_ids: Sequence[int], selected: int | None) -> CurvesData:
-    """Train and validation curves of ``trial_ids`` in one query."""
-    metrics = tuple(dict.fromkeys((project.train_metric, project.valid_metric)))
+def load_curves(store: Store, trial_ids: Sequence[int], selected: int | None,
+                metrics: Sequence[str]) -> CurvesData:
+    """The ``metrics`` curves (training, validation or both) of ``trial_ids`` in one query."""
     found = store.curves(trial_ids=list(trial_ids), names=list(metrics)) if trial_ids else {}
     series = []
     for tid in trial_ids:
@@ -383,6 +393,9 @@ def load_log(store_path: Path, study_id: int, trial_id: int, lines: int) -> LogT
 def points_left(store: Store, study: Study) -> int | None:
     """How many more points ``study`` can queue; ``None`` when its sequence never ends
     (quasi-random and random studies)."""
+    from tuitune import search  # with scipy, half a second of imports the first screen can skip
+    from tuitune.runner.intents import queued_points
+
     if study.algorithm in (Algorithm.QUASI_RANDOM, Algorithm.RANDOM):
         return None
     return max(0, search.size(study) - queued_points(store, study))

@@ -81,7 +81,7 @@ class DecideScreen(PaneScreen):
             return
         width = max(40, self.query_one("#decide-body").content_size.width or self.size.width - 2)
         pair.update(pair_text(data))
-        runs.update(runs_text(data, width))
+        runs.update(runs_text(data, width, self.backend.marker))
         verdict.update(verdict_text(data))
 
     # --- actions ----------------------------------------------------------------------------

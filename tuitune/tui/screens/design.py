@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from rich.text import Text
@@ -25,12 +26,12 @@ from textual.widgets import Static
 
 from tuitune.domain import Role, Study, TuituneError
 from tuitune.tui import design_toml
-from tuitune.tui.design_data import (DesignData, budget_line, load_design, point_count, queue_design, queue_stored,
-                                     start_draft, unique_name)
+from tuitune.tui.design_data import (DesignData, Queued, budget_line, load_design, point_count, queue_design,
+                                     queue_stored, reseed_stored, start_draft, unique_name)
 from tuitune.tui.design_draft import (Checked, Draft, check, describe_problem, from_baseline, from_file, set_role,
                                       toggle_scale)
 from tuitune.tui.screens.base import PaneScreen
-from tuitune.tui.widgets.design_files import OpenModal, QueueModal, SaveModal
+from tuitune.tui.widgets.design_files import OpenModal, QueueModal, ReseedModal, SaveModal
 from tuitune.tui.widgets.design_forms import ParamModal, SettingsModal
 from tuitune.tui.widgets.design_preview import pick_axes
 from tuitune.tui.widgets.design_table import ParamTable, PreviewPanel
@@ -40,6 +41,8 @@ PREVIEW_POINTS = 64
 
 PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Design: queue the study", "Store the design in the open round and queue its trials (r)", "queue"),
+    ("Design: reseed the study", "A sibling of the stored study with a new seed, to measure study variance (R)",
+     "reseed"),
     ("Design: save as a study file", "Write the design to studies/<name>.toml or another path (w)", "save"),
     ("Design: open a study file", "Load a study file into the Design pane (o)", "open"),
     ("Design: edit the hyperparameter", "Edit range, scale, values, condition of the selected row (e)", "edit"),
@@ -71,6 +74,7 @@ class DesignScreen(PaneScreen):
         Binding("n", "role('nuisance')", "Nuisance"),
         Binding("f", "role('fixed')", "Fixed"),
         Binding("r", "queue", "Queue"),
+        Binding("R", "reseed", "Reseed study", key_display="R", show=False),
         Binding("w", "save", "Save"),
         Binding("o", "open", "Open"),
         Binding("t", "settings", "Settings"),
@@ -375,25 +379,41 @@ class DesignScreen(PaneScreen):
             summary += "".join(f"\n! {w}" for w in self.checked.warnings)
             self.app.push_screen(QueueModal(summary), lambda ok: self.queue(study, queue_design) if ok else None)
 
+    def action_reseed(self) -> None:
+        draft = self.draft
+        if draft is None:
+            return
+        if not draft.stored:
+            self.notify("reseeding copies a study already in the round: queue this design first (r), "
+                        "then press R on it", severity="warning")
+            return
+        if not self.data.open:
+            self.notify("no open round to reseed into: press 1 and write the round's goal first", severity="error")
+            return
+        self.app.push_screen(ReseedModal(draft.name), lambda choice: self.queue(
+            draft.name, partial(reseed_stored, queue=choice == "queue")) if choice else None)
+
     @work(exclusive=True, group="design-queue", exit_on_error=False)
     async def queue(self, what: Study | str, how) -> None:
-        """Queue ``what`` with ``how`` (:func:`queue_design` for a new design, :func:`queue_stored`
-        for a study already in the round) on the io lane, then make sure the runner is up."""
+        """Store and queue ``what`` with ``how`` (:func:`queue_design` for a new design,
+        :func:`queue_stored` for a study already in the round, :func:`reseed_stored` for its
+        sibling) on the io lane; when trials were queued, make sure the runner is up."""
         try:
-            queued = await self.backend.io(how, what)
+            queued: Queued = await self.backend.io(how, what)
         except TuituneError as error:
             self.notify(str(error), severity="error", timeout=10)
             return
-        runner = self.backend.runner
         names = ", ".join(s.name for s in queued.studies)
         message = f"queued {queued.trials} trials of {names} in R{queued.round.id}; press 3 to watch them"
+        runner = self.backend.runner
         try:
-            await self.backend.io(lambda _store: runner.ensure())
+            if queued.trials:
+                await self.backend.io(lambda _store: runner.ensure())
         except Exception as error:  # the trials are queued; a runner started later picks them up
             self.notify(f"{message}, but the runner did not start: {error} (run `tuitune runner start`)",
                         severity="warning", timeout=12)
         else:
-            self.notify(message)
+            self.notify(message if queued.trials else f"stored {names} in R{queued.round.id}; r queues its trials")
         if self.draft is not None:
             self.undo.append(self.draft)
         self.draft, self.pristine = None, True

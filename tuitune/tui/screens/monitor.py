@@ -13,6 +13,7 @@ columns the curves and the log tail share the bottom half, switched with ``l``.
 
 from __future__ import annotations
 
+import importlib
 import os
 import shlex
 import shutil
@@ -21,16 +22,16 @@ from collections.abc import Iterable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
+from types import ModuleType
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from tuitune.domain import Study, TrialState
-from tuitune.runner import intents
 from tuitune.tui.monitor_data import (
     Filter,
     Sort,
@@ -48,6 +49,12 @@ from tuitune.tui.widgets.monitor_add import AddTrialsModal
 from tuitune.tui.widgets.monitor_curves import CurvesView
 from tuitune.tui.widgets.monitor_log import LogView
 from tuitune.tui.widgets.monitor_table import STATES, TrialsTable, duration
+
+def intents() -> ModuleType:
+    """:mod:`tuitune.runner.intents`, imported at the first action: it imports the search package
+    and scipy (half a second), which the Monitor's first screen does not need."""
+    return importlib.import_module("tuitune.runner.intents")
+
 
 WIDE = 110
 """Columns from which the curves and the log tail are shown side by side."""
@@ -118,8 +125,8 @@ class MonitorScreen(PaneScreen):
             self._show_detail()
         self.load_details()
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if self.table.selected != self._details_for:
+    def on_trials_table_highlighted(self, event: TrialsTable.Highlighted) -> None:
+        if event.trial_id != self._details_for:
             self._show_detail()
             self.load_details()
 
@@ -132,14 +139,15 @@ class MonitorScreen(PaneScreen):
         ids = plotted_ids(data, selected)
         study_id = row.study_id if row is not None else next(iter(data.top), None)
         study = data.studies.get(study_id) if study_id is not None else None
-        steps = (selected, tuple((t, r.step if (r := data.row(t)) else None) for t in ids))
+        metrics = self.curves.metrics()
+        steps = (selected, metrics, tuple((t, r.step if (r := data.row(t)) else None) for t in ids))
         log = self.query_one(LogView)
         try:
             if steps != self._curves_for:  # no new step in any plotted trial: nothing to read
-                curves = await self.backend.io(load_curves, self.backend.project, ids, selected)
+                curves = await self.backend.io(load_curves, ids, selected, metrics)
                 self._curves_for = steps
                 self.curves.set_data(curves, study.name if study else "")
-            plot = await self.curves.plot()
+            drawing = await self.curves.plot()
             tail = None
             if row is not None:
                 store_path, lines = self.backend.store_path, log.lines_wanted()
@@ -149,8 +157,8 @@ class MonitorScreen(PaneScreen):
             log.update(Text(f"could not load trial #{selected}: {error}", style="bold"))
             return
         with self.app.batch_update():
-            if plot is not None:
-                self.curves.update(plot, layout=False)
+            if drawing is not None:
+                self.curves.show(drawing)
             log.show(tail, row.state if row else None)
 
     def _show_info(self) -> None:
@@ -214,7 +222,7 @@ class MonitorScreen(PaneScreen):
         if row.state is TrialState.STOPPING:
             self.notify(f"trial #{row.id} is already stopping", severity="warning")
             return
-        await self.backend.io(intents.request_stop, [row.id])
+        await self.backend.io(intents().request_stop, [row.id])
         what = "cancel it" if row.state is TrialState.QUEUED else "stop it"
         self.notify(f"stop requested for trial #{row.id}: the runner will {what}")
         self.request_reload()
@@ -228,7 +236,7 @@ class MonitorScreen(PaneScreen):
                         severity="warning")
             return
         runner = self.backend.runner
-        await self.backend.io(intents.request_requeue, [row.id])
+        await self.backend.io(intents().request_requeue, [row.id])
         await self.backend.io(lambda _s: runner.ensure())
         self.notify(f"requeued trial #{row.id}: the runner starts a new trial with its configuration")
         self.request_reload()
@@ -257,7 +265,7 @@ class MonitorScreen(PaneScreen):
         if count is None:
             return
         runner = self.backend.runner
-        stored = await self.backend.io(intents.queue_study, study, count)
+        stored = await self.backend.io(intents().queue_study, study, count)
         if not stored:
             self.notify(f"study {study.name} has no points left to queue", severity="warning")
             return
@@ -312,7 +320,7 @@ class MonitorScreen(PaneScreen):
 
     def action_curves(self) -> None:
         self.curves.shown = self.curves.shown.next()
-        self.curves.redraw()
+        self.load_details()  # only the metrics shown are read
 
     def action_toggle_log(self) -> None:
         self.toggle_class("-show-log")

@@ -2,8 +2,8 @@
 
 Why text and not a plot widget: the two distributions hold five or ten numbers each, and what
 the eye needs is whether they overlap. A shared-axis strip (one row per side, a dot per seed
-run, a bar at the mean) shows that in two lines at any width, in any terminal and font, and
-beside it the numbers (n, mean, sd) the verdict rests on. Every function here is pure
+run, a bar at the mean) shows that in two lines at any width, in any terminal (in plain ASCII
+with the ``ascii`` marker style), and beside it the numbers (n, mean, sd) the verdict rests on. Every function here is pure
 (data in, :class:`rich.text.Text` out), so tests read exactly what the user reads.
 """
 
@@ -86,16 +86,22 @@ def pair_text(data: DecideData) -> Text:
     return out
 
 
-def _strip(values: Sequence[float], lo: float, hi: float, width: int) -> str:
+STRIP_GLYPHS = {"ascii": ("o", "@", "|")}
+"""Marker style -> (a run, several runs in one cell, the mean); others use :data:`GLYPHS`."""
+GLYPHS = ("●", "◉", "┃")
+
+
+def _strip(values: Sequence[float], lo: float, hi: float, width: int, glyphs: tuple[str, str, str]) -> str:
+    run, runs, bar = glyphs
     cells = [" "] * width
     if not values:
         return "".join(cells)
     span = hi - lo or 1.0
     pos = [min(width - 1, max(0, round((v - lo) / span * (width - 1)))) for v in values]
     mean = min(width - 1, max(0, round((sum(values) / len(values) - lo) / span * (width - 1))))
-    cells[mean] = "┃"
+    cells[mean] = bar
     for p in pos:
-        cells[p] = "●" if cells[p] in (" ", "┃") else "◉"
+        cells[p] = run if cells[p] in (" ", bar) else runs
     return "".join(cells)
 
 
@@ -106,8 +112,9 @@ def _progress(side: Side, repeats: int) -> str:
     return ", ".join(parts)
 
 
-def runs_text(data: DecideData, width: int) -> Text:
-    """The seed runs of both sides on one axis, with n, mean and sd; or how to start them."""
+def runs_text(data: DecideData, width: int, marker: str = "braille") -> Text:
+    """The seed runs of both sides on one axis, with n, mean and sd; or how to start them.
+    ``marker`` is the plots' marker style (``ascii``: no glyph beyond ASCII)."""
     out = Text()
     if not data.seeded:
         out.append("No seed repeats yet. ", style="bold")
@@ -121,8 +128,10 @@ def runs_text(data: DecideData, width: int) -> Text:
     cand, base = data.candidate_side, data.baseline_side
     assert cand is not None and base is not None
     better = "lower" if data.objective.direction is Direction.MINIMIZE else "higher"
+    glyphs = STRIP_GLYPHS.get(marker, GLYPHS)
     out.append("Seed repeats ", style="bold")
-    out.append(f"({data.objective.metric}, {better} is better; ● a run, ┃ the mean)\n", style="dim")
+    out.append(f"({data.objective.metric}, {better} is better; {glyphs[0]} a run, {glyphs[2]} the mean)\n",
+               style="dim")
     every = [*cand.values, *base.values]
     lo, hi = (min(every), max(every)) if every else (0.0, 1.0)
     bar = max(10, width - 12)
@@ -137,7 +146,7 @@ def runs_text(data: DecideData, width: int) -> Text:
         out.append(" " * 11 + left + " " * max(1, bar - len(left) - len(right)) + right + "\n", style="dim")
         for label, side in (("candidate", cand), ("baseline", base)):
             out.append(f"{label:<10} ", style="bold")
-            out.append(_strip(side.values, lo, hi, bar) + "\n")
+            out.append(_strip(side.values, lo, hi, bar, glyphs) + "\n")
     return out
 
 

@@ -1,4 +1,4 @@
-"""Small modals of the Design pane: open a study file, save one, confirm queueing.
+"""Small modals of the Design pane: open a study file, save one, confirm queueing or a reseed.
 
 Why a confirmation before queueing: queueing spends GPU hours and cannot be taken back from this
 pane (stopping is Monitor's job), so the user sees the study, its trial count and its budget
@@ -129,3 +129,27 @@ class QueueModal(ModalScreen[bool]):
             yield Static(Text("Queue this study?", style="bold"))
             yield Static(self.summary)
             yield Static("enter queues · escape goes back", classes="hint")
+
+
+class ReseedModal(ModalScreen[str | None]):
+    """Confirm a reseed: enter or y stores the sibling and queues it, s only stores it (r on the
+    Design pane queues it later), escape or n goes back. Dismisses with ``queue``, ``store`` or
+    ``None``."""
+
+    DEFAULT_CSS = MODAL_CSS.format(cls="ReseedModal")
+    BINDINGS = [Binding("enter,y", "dismiss('queue')", "Store and queue"),
+                Binding("s", "dismiss('store')", "Store only"),
+                Binding("escape,n", "dismiss(None)", "Back")]
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.study = name
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(f"Reseed study {self.study}?", style="bold"))
+            yield Static(f"A sibling of {self.study} with a new sequence seed is stored in this round: the same "
+                         "design over other points and training seeds. Decide weighs a candidate's margin "
+                         "against the spread between such siblings (study variance).")
+            yield Static("enter stores it and queues its trials · s stores it only · escape goes back",
+                         classes="hint")

@@ -6,7 +6,9 @@ draw from the study's points (:func:`tuitune.search.points`, the very points tha
 move to :mod:`tuitune.plots` as it is; the info is what the tests check. Axes show the
 hyperparameter's whole range (log scales as powers of ten), so the user sees how the points
 cover the space, not just where they are. Each scientific value gets its own marker *and*
-colour, so the preview reads in monochrome too.
+colour, so the preview reads in monochrome too; with the ``ascii`` marker style (fonts without
+braille, often without ``•`` either) the markers are plain ASCII. Drawing goes through
+:func:`tuitune.plots.canvas.figure`, which holds plotext's one global figure for the caller.
 """
 
 from __future__ import annotations
@@ -14,14 +16,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import plotext as plt
-
 from tuitune import search
 from tuitune.domain import Hyperparameter, Layout, Study
 from tuitune.domain.space import Scale
+from tuitune.plots.canvas import Style, figure, text
 from tuitune.search.scientific import label
 
 MARKERS = ("•", "x", "+", "*", "o", "#")
+ASCII_MARKERS = ("o", "x", "+", "*", "@", "#")
+"""The markers for the ``ascii`` marker style."""
 COLORS = ("cyan", "magenta", "green", "yellow", "blue", "red")
 
 
@@ -158,24 +161,27 @@ def _limits(axis: Axis) -> tuple[float, float] | None:
     return axis.low - pad, axis.high + pad
 
 
-def draw_preview(info: PreviewInfo, width: int, height: int) -> str:
-    """``info`` as a plotext scatter of ``width`` x ``height`` cells (ANSI text)."""
-    plt.clear_figure()
-    plt.theme("clear")
-    plt.limit_size(False, False)  # the size is the widget's, never the terminal plotext runs in
-    plt.plotsize(max(width, 20), max(height, 5))
-    for i, s in enumerate(info.series):
-        if s.xs:
-            plt.scatter(list(s.xs), list(s.ys), marker=MARKERS[i % len(MARKERS)], color=COLORS[i % len(COLORS)])
-    for axis, lim, ticks in ((info.x, plt.xlim, plt.xticks), (info.y, plt.ylim, plt.yticks)):
-        if (limits := _limits(axis)) is not None:
-            lim(*limits)
-        if (found := _ticks(axis, width if axis is info.x else height * 3)) is not None:
-            ticks(*found)
-    return plt.build().rstrip("\n")
+def markers(style: str) -> tuple[str, ...]:
+    """The series' markers for a marker style (see :data:`tuitune.plots.MARKERS`)."""
+    return ASCII_MARKERS if style == "ascii" else MARKERS
 
 
-def legend(info: PreviewInfo) -> str:
+def draw_preview(info: PreviewInfo, style: Style) -> str:
+    """``info`` as a plotext scatter of ``style.width`` x ``style.height`` cells (ANSI text)."""
+    glyphs = markers(style.marker)
+    with figure(style) as plt:
+        for i, s in enumerate(info.series):
+            if s.xs:
+                plt.scatter(list(s.xs), list(s.ys), marker=glyphs[i % len(glyphs)], color=COLORS[i % len(COLORS)])
+        for axis, lim, ticks in ((info.x, plt.xlim, plt.xticks), (info.y, plt.ylim, plt.yticks)):
+            if (limits := _limits(axis)) is not None:
+                lim(*limits)
+            if (found := _ticks(axis, style.width if axis is info.x else style.height * 3)) is not None:
+                ticks(*found)
+        return text(plt, style)
+
+
+def legend(info: PreviewInfo, style: str = "braille") -> str:
     """``wd: • 0  x 0.0001``: the marker of each scientific value (empty for one series)."""
     if len(info.series) < 2:
         return ""
@@ -185,4 +191,5 @@ def legend(info: PreviewInfo) -> str:
     if len(keys) == 1 and all("=" in label and "," not in label for label in labels):
         prefix = f"{keys.pop()}: "
         labels = [label.partition("=")[2] for label in labels]
-    return prefix + "  ".join(f"{MARKERS[i % len(MARKERS)]} {label}" for i, label in enumerate(labels))
+    glyphs = markers(style)
+    return prefix + "  ".join(f"{glyphs[i % len(glyphs)]} {label}" for i, label in enumerate(labels))

@@ -16,6 +16,7 @@ from rich.text import Text
 from textual.widgets import DataTable, Static
 
 from tuitune.domain import Study
+from tuitune.plots import Style
 from tuitune.tui.design_draft import Checked, Draft, show_value, show_when
 from tuitune.tui.widgets.design_preview import draw_preview, legend, preview_info
 
@@ -113,17 +114,19 @@ class PreviewPanel(Static):
     def redraw(self) -> None:
         study, (x, y), count = self._what
         width, height = self.content_size.width, self.content_size.height
-        if study is None or x is None or width < 20 or height < 6:
+        info = preview_info(study, x, y, count) if study is not None and x is not None else None
+        marker = self.app.backend.marker  # type: ignore[attr-defined]
+        key = legend(info, marker) if info is not None else ""
+        plot_height = height - 1 - bool(key)  # the caption above, the legend below
+        if info is None or width < 20 or plot_height < 6:
             self.update(Text("preview: once the design is valid, its first points show here" if study is None
                              else "preview: mark a hyperparameter nuisance or scientific (n, s)" if x is None
                              else "preview: too small here; widen the terminal", style="dim"))
             return
-        info = preview_info(study, x, y, count)
         caption = f"first {info.total} points: x {x}, y {y or 'point number'}   (x/y pick, +/- count)"
-        key = legend(info)
         text = Text(caption[:width], style="bold")
         text.append("\n")
-        text.append(Text.from_ansi(draw_preview(info, width, height - 1 - bool(key))))
+        text.append(Text.from_ansi(draw_preview(info, Style(width, plot_height, marker=marker))))
         if key:
             text.append("\n" + key[:width])
         self.update(text)

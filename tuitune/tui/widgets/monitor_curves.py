@@ -5,24 +5,29 @@ Why it works like this: plotext's cost grows with the points it is given, so
 is made only when something visible changed (new steps, other trials, the size, log-y or the
 metrics shown), on the ``compute`` lane, never on the event loop. A refresh that brings nothing
 new costs a tuple comparison. The screen awaits :meth:`CurvesView.plot` and puts the result on
-screen together with its other updates, so one refresh repaints once.
+screen together with its other updates, so one refresh repaints once. The plots package (numpy
+and plotext) is imported on that lane at the first drawing, not on the first screen's path.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
-import numpy as np
 from rich.text import Text
 from textual import work
 from textual.widgets import Static
 
-from tuitune.plots import Style, draw_curves
 from tuitune.tui.monitor_data import CurvesData
 
 SERIES_COLORS = ("bright_blue", "bright_green", "bright_red", "bright_cyan", "bright_magenta", "yellow", "white",
                  "blue", "green", "red", "cyan", "magenta")
 """plotext's colour sequence (``blue+``, ``green+``, ...): the i-th series drawn gets the i-th colour."""
+
+
+Drawing = tuple[tuple, Text]
+"""What a drawing shows (data, size, toggles) and its text."""
 
 
 class Shown(StrEnum):
@@ -65,7 +70,7 @@ class CurvesView(Static):
             return (self.train_metric,)
         return tuple(dict.fromkeys((self.train_metric, self.valid_metric)))
 
-    def series(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    def series(self) -> dict[str, tuple[Sequence[int], Sequence[float]]]:
         """Legend label -> (steps, values) of what is shown now, only curves with a point to draw
         (so the i-th series gets plotext's i-th colour, which the legend line repeats)."""
         if self._data is None:
@@ -75,11 +80,9 @@ class CurvesView(Static):
         for s in self._data.series:
             if s.metric not in metrics:
                 continue
-            steps, values = np.asarray(s.steps, dtype=float), np.asarray(s.values, dtype=float)
-            ok = np.isfinite(values) & (values > 0 if self.log_y else True)
-            if ok.any():
+            if any(math.isfinite(v) and (v > 0 or not self.log_y) for v in s.values):
                 label = f"#{s.trial_id}" + (f" {s.metric}" if len(metrics) > 1 else "")
-                out[label] = (steps, values)
+                out[label] = (s.steps, s.values)
         return out
 
     def legend(self, labels: list[str]) -> Text:
@@ -107,27 +110,40 @@ class CurvesView(Static):
 
     @work(exclusive=True, group="curves", exit_on_error=False)
     async def _redraw_worker(self) -> None:
-        text = await self.plot()
-        if text is not None:
-            self.update(text, layout=False)
+        drawing = await self.plot()
+        if drawing is not None:
+            self.show(drawing)
 
-    async def plot(self) -> Text | None:
-        """The drawing of the current data, size and toggles; ``None`` when it would not change."""
+    async def plot(self) -> Drawing | None:
+        """The drawing of the current data, size and toggles; ``None`` when the one shown would
+        not change. Put it on screen with :meth:`show` (a drawing cancelled before that, by a
+        newer one, leaves what is shown as it was, so the next call draws again)."""
         if not self.is_mounted or self._data is None:
             return None
         width, height = self.content_size
         key = (self._data.signature, width, height, self.log_y, self.shown)
         if key == self._drawn:
             return None
-        self._drawn = key
         if not self._data.trial_ids:
-            return Text("no trial to plot yet", style="dim")
+            return key, Text("no trial to plot yet", style="dim")
         if width < 20 or height < 7:
-            return Text("too small for curves: enlarge the terminal", style="dim")
-        style = Style(width=width, height=height - 1)
-        series, log_y = self.series(), self.log_y
-        drawn = await self.app.backend.compute(  # type: ignore[attr-defined]
-            lambda _store: draw_curves(series, style, log_y=log_y))
+            return key, Text("too small for curves: enlarge the terminal", style="dim")
+        series = self.series()
+        backend = self.app.backend  # type: ignore[attr-defined]
+        drawn = await backend.compute(draw, series, width, height - 1, self.log_y, backend.marker)
         legend = self.legend(list(series))
         legend.truncate(width, overflow="ellipsis")
-        return legend + Text("\n") + Text.from_ansi(drawn, no_wrap=True)
+        return key, legend + Text("\n") + Text.from_ansi(drawn, no_wrap=True)
+
+    def show(self, drawing: Drawing) -> None:
+        key, text = drawing
+        self.update(text, layout=False)
+        self._drawn = key
+
+
+def draw(_store: object, series: Mapping[str, tuple[Sequence[int], Sequence[float]]], width: int, height: int,
+         log_y: bool, marker: str) -> str:
+    """The curves as ANSI text, on the compute lane (``_store`` unused: lanes pass their store)."""
+    from tuitune.plots import Style, draw_curves
+
+    return draw_curves(series, Style(width=width, height=height, marker=marker), log_y=log_y)

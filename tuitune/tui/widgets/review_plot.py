@@ -88,4 +88,5 @@ class ReviewPlot(Static, can_focus=True):
             self.update(Text("Too small to draw: press enter for the full pane.", style="dim"))
         else:
             view, item, axis = self._what
-            self.update(Text.from_ansi(draw(view, item, axis, plots.Style(width, height))))
+            style = plots.Style(width, height, marker=self.app.backend.marker)  # type: ignore[attr-defined]
+            self.update(Text.from_ansi(draw(view, item, axis, style)))
