@@ -141,7 +141,7 @@ async def test_add_a_conditional_hyperparameter(seeded: Path, make_app) -> None:
         assert screen.draft.params["beta1"] == {"role": "nuisance", "low": 0.8, "high": 0.99,
                                                 "when": {"optimizer": "adam"}}
         assert screen.checked.study.space["beta1"].when[0].parent == "optimizer"
-        assert "optimizer = adam" in str(screen.query_one(ParamTable).get_row("beta1")[5])
+        assert "optimizer=adam" in str(screen.query_one(ParamTable).get_row("beta1")[4])
 
 
 async def test_settings_form_changes_trials_and_flags_bad_values(seeded: Path, make_app) -> None:

@@ -22,7 +22,7 @@ from tuitune.tui.widgets.design_preview import draw_preview, legend, preview_inf
 
 ROLE_STYLE = {"scientific": "bold", "nuisance": "", "fixed": "dim"}
 SHORT_TYPES = {"categorical": "categ."}
-COLUMNS = ("", "hyperparameter", "role", "type", "range / values", "when")
+COLUMNS = ("hyperparameter", "role", "type", "range / values", "when")
 
 
 def baseline_value(spec: Mapping[str, Any], pid: str, baseline: Mapping[str, Any]) -> Any:
@@ -59,12 +59,17 @@ def row_cells(pid: str, spec: Any, checked: Checked, baseline: Mapping[str, Any]
         kind = checked.study.space[pid].type.value
     else:
         kind = str(table.get("type", "auto"))
-    return (Text("✗", style="bold red") if bad else Text(" "),
-            Text(pid + (f" → {name}" if isinstance(name, str) and name != pid else "")),
+    label = pid + (f" → {name}" if isinstance(name, str) and name != pid else "")
+    return (Text.assemble(("✗ ", "bold red"), label) if bad else Text(label),
             Text(role, style=ROLE_STYLE.get(role, "")),
             Text(SHORT_TYPES.get(kind, kind)),
-            Text(range_text(pid, spec, baseline)),
-            Text(show_when(table["when"]) if "when" in table else ""))
+            Text(compact(range_text(pid, spec, baseline))),
+            Text(compact(show_when(table["when"])) if "when" in table else ""))
+
+
+def compact(text: str) -> str:
+    """``a = x | y`` as ``a=x|y``: the table fits 80 columns; the forms keep the spaced form."""
+    return text.replace(" | ", "|").replace(" = ", "=")
 
 
 class ParamTable(DataTable):
