@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -117,7 +116,16 @@ def make_app(folder: Path, start: str | None = None, refresh_s: float = 0.5):
 
 def child(kind: str, folder: Path) -> None:
     """Run an app headless; print ``shown`` once its first screen is up, then (tuitune) visit
-    every pane and exit. The parent times the line and reads the exit's peak RSS."""
+    every pane and exit, printing its own peak RSS (``VmHWM``; ``ru_maxrss`` would include the
+    high-water mark of the parent this process was forked from)."""
+    try:
+        run_child(kind, folder)
+    finally:
+        hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+        print("hwm", hwm.split()[1], flush=True)
+
+
+def run_child(kind: str, folder: Path) -> None:
     if kind == "bare":
         from textual.app import App
         from textual.widgets import Static
@@ -165,15 +173,16 @@ def spawn(kind: str, folder: Path) -> tuple[float, float]:
     proc = subprocess.Popen([sys.executable, __file__, "--child", kind, str(folder)], stdout=subprocess.PIPE,
                             text=True, cwd=ROOT)
     assert proc.stdout is not None
-    shown = None
+    shown, hwm_kb = None, 0
     for line in proc.stdout:
         if line.strip() == "shown" and shown is None:
             shown = time.perf_counter() - t0
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+        elif line.startswith("hwm "):
+            hwm_kb = int(line.split()[1])
+    proc.wait()
     if shown is None or proc.returncode != 0:
         raise RuntimeError(f"the {kind} app did not show its first screen (exit {proc.returncode})")
-    return shown, usage.ru_maxrss / 1024  # Linux reports kilobytes
+    return shown, hwm_kb / 1024
 
 
 # --- one Monitor refresh, in this process -------------------------------------------------------

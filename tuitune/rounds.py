@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pandas as pd
+
 from tuitune import analysis, search
 from tuitune.domain import Objective, Project, Study
 from tuitune.store import Store
@@ -52,14 +54,12 @@ def load_study_data(store: Store, project: Project, studies: Sequence[Study],
     """Trials and curves of ``studies`` as one :class:`~tuitune.analysis.StudyData`.
 
     ``objective`` defaults to :func:`default_objective`; only its metric's and the training
-    metric's curves are read.
+    metric's curves are read, in bulk into one frame (a study of 10,000 trials is a million rows).
     """
     objective = objective or default_objective(project, studies)
     names = sorted({objective.metric, project.train_metric})
-    trials = []
-    curves: dict = {}
-    for s in studies:
-        trials.extend(store.trials(study_id=s.id))
-        curves.update(store.curves(study_id=s.id, names=names))
+    trials = [t for s in studies for t in store.trials(study_id=s.id)]
+    frames = [store.curves_frame(study_id=s.id, names=names, wall_time=False) for s in studies]
+    curves = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     return analysis.study_data(search.rejoin(list(studies)), trials, curves, objective,
                                train_metric=project.train_metric)
