@@ -148,3 +148,16 @@ def test_an_internal_error_is_one_line_and_a_file(monkeypatch: pytest.MonkeyPatc
     report = Path(err.split("the details are in ")[1].split(";")[0])
     assert "ZeroDivisionError" in report.read_text()
     report.unlink()
+
+
+def test_demo_into_a_file_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "afile"
+    target.write_text("not a folder")
+    assert main(["demo", str(target), "--headless"]) == 1
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_run_in_a_round_without_studies_says_to_add_one(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["round", "new", "does weight decay help?"]) == 0
+    assert main(["run"]) == 1
+    assert "has no study yet" in capsys.readouterr().err

@@ -11,13 +11,14 @@ from rich.text import Text
 from tuitune import analysis, config, search
 from tuitune.domain import (Algorithm, Baseline, Condition, Hyperparameter, Objective, ParamType, Project, Role,
                             Round, RoundStatus, SearchSpace, Study, Trial, TrialState as S, Verdict)
+from tuitune.domain.errors import TuituneError
 from tuitune.store import Store
 from tuitune.tui import decide_data as dd
 from tuitune.tui.screens.decide import DecideScreen
 from tuitune.tui.widgets.decide_modals import CandidateModal, RationaleModal, RepeatsModal
 from tuitune.tui.widgets.decide_view import runs_text
 
-from .seed import FROZEN
+from .seed import FROZEN, FakeRunner
 
 CANDIDATE, BASELINE = 0.30, 0.40
 """Where the two sides' seed runs land (val_loss, lower is better)."""
@@ -283,6 +284,22 @@ async def test_queue_seed_repeats_with_keys(seeded: Path, make_app) -> None:
     with open_store(seeded) as store:
         names = [s.name for s in store.studies(2)]
     assert names == ["wd", "baseline", "candidate-t6"]
+
+
+async def test_a_runner_that_cannot_start_is_a_message_not_a_crash(seeded: Path, make_app) -> None:
+    class BrokenRunner(FakeRunner):
+        def ensure(self) -> None:
+            raise TuituneError("the runner exited at once (fix: see runner.log)")
+
+    app = make_app(seeded, start="decide", runner=BrokenRunner())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        assert app.is_running and isinstance(app.screen, DecideScreen)
+        assert "the runner exited at once" in " ".join(n.message for n in app._notifications)
 
 
 async def test_choose_another_candidate(seeded: Path, make_app) -> None:

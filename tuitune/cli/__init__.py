@@ -46,8 +46,7 @@ def open_tui(args: argparse.Namespace) -> int:
     from tuitune import config, tui
 
     folder = config.find_project(Path(args.project))
-    tui.run(folder / config.PROJECT_FILE, low_bandwidth=args.low_bandwidth, marker=args.marker)
-    return 0
+    return tui.run(folder / config.PROJECT_FILE, low_bandwidth=args.low_bandwidth, marker=args.marker)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -42,8 +42,11 @@ def register(verbs: argparse._SubParsersAction) -> None:
 def prepare(folder: Path) -> Path:
     """The demo project in ``folder``, created on first use; returns its ``tuitune.toml``."""
     project_file = folder / config.PROJECT_FILE
+    if folder.exists() and not folder.is_dir():
+        raise TuituneError(f"{folder} is a file, not a folder (fix: pick another name, e.g. `tuitune demo ./my-demo`)")
     if project_file.exists():
         print(f"reopening the demo in {folder}")
+        _create_round(project_file)  # only when a first run stopped before making it
         return project_file
     if not SAMPLE.is_dir():
         raise TuituneError(f"the demo needs the sample projects of a source checkout, not found at {SAMPLE} "
@@ -61,12 +64,15 @@ def prepare(folder: Path) -> Path:
 
 
 def _create_round(project_file: Path) -> None:
+    """The demo's round with its study, unless the store has a round already."""
     from tuitune import search
     from tuitune.store import Store
 
     project = config.load_project(project_file)
     study = config.load_study(project_file.parent / STUDY_FILE, project)
     with Store.open(config.project_store_path(project)) as store:
+        if store.rounds():
+            return
         current = store.add_round(Round(GOAL, RoundKind.TRY_CHANGE))
         for part in search.expand(study):
             store.add_study(part, current.id)
@@ -77,8 +83,7 @@ def run_demo(args: argparse.Namespace) -> int:
     if not args.headless:
         from tuitune import tui
 
-        tui.run(project_file, low_bandwidth=args.low_bandwidth, marker=args.marker)
-        return 0
+        return tui.run(project_file, low_bandwidth=args.low_bandwidth, marker=args.marker)
     return headless(project_file, args.repeats)
 
 

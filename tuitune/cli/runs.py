@@ -76,7 +76,11 @@ def run_run(args: argparse.Namespace) -> int:
         if args.study is not None:
             studies = [ctx.find_study(args.study)]
         else:
-            studies = [s for s in ctx.store.studies(current.id) if not ctx.store.trials(s.id)]
+            every = ctx.store.studies(current.id)
+            if not every:
+                raise InvalidConfig([Problem("study", f"round {current.id} has no study yet",
+                                             "add one with `tuitune study add FILE`")])
+            studies = [s for s in every if not ctx.store.trials(s.id)]
             if not studies:
                 raise InvalidConfig([Problem("study", f"every study of round {current.id} has trials already",
                                              "name one to follow it (`tuitune run NAME`), or add a study "

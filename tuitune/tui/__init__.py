@@ -10,8 +10,9 @@ from pathlib import Path
 
 
 def run(project_file: Path, *, low_bandwidth: bool = False, start: str | None = None,
-        marker: str | None = None) -> None:
-    """Open the App on the project whose ``tuitune.toml`` is ``project_file``; returns on quit.
+        marker: str | None = None) -> int:
+    """Open the App on the project whose ``tuitune.toml`` is ``project_file``; returns its exit
+    status on quit (non-zero when the App itself failed).
 
     ``marker`` is the plots' marker style (default: ``$TUITUNE_MARKER``, else ``braille``).
     Quitting, or losing the terminal, never stops a trial: they belong to the runner daemon.
@@ -25,4 +26,6 @@ def run(project_file: Path, *, low_bandwidth: bool = False, start: str | None = 
     backend = Backend(project, project_file, store_path, DaemonRunner(project_file.parent, store_path),
                       refresh_s=2.0 if low_bandwidth else 0.5, low_bandwidth=low_bandwidth,
                       marker=marker or default_marker())
-    TuituneApp(backend, start=start).run()
+    app = TuituneApp(backend, start=start)
+    app.run()
+    return app.return_code or 0

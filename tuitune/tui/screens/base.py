@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from textual import work
 from textual.app import ComposeResult
+from textual.worker import Worker, WorkerState
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer
@@ -89,6 +90,22 @@ class PaneScreen(Screen[None]):
                     break
         finally:
             self._reloading = False
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A pane's action that failed says so in one line; the app and the user's place survive.
+
+        Every worker of a pane runs with ``exit_on_error=False``, so an error (a locked store, a
+        runner that cannot start, a round closed from another terminal) ends here, not in a
+        traceback that would close the TUI.
+        """
+        error = event.worker.error
+        if event.state is not WorkerState.ERROR or error is None:
+            return
+        if isinstance(error, (TuituneError, ValueError, OSError)):
+            self.notify(str(error), severity="error", timeout=10)
+        else:
+            self.log.error(f"{event.worker.name} failed", error)
+            self.notify(f"that did not work: {type(error).__name__}: {error}", severity="error", timeout=10)
 
     async def _reload_once(self) -> None:
         try:

@@ -104,7 +104,7 @@ class DecideScreen(PaneScreen):
     def action_choose(self) -> None:
         self._choose()
 
-    @work(exclusive=True, group="decide-action")
+    @work(exclusive=True, group="decide-action", exit_on_error=False)
     async def _choose(self) -> None:
         data = self._ready("choose a candidate")
         if data is None or data.candidate is None:
@@ -118,7 +118,7 @@ class DecideScreen(PaneScreen):
     def action_queue_seeds(self) -> None:
         self._queue_seeds()
 
-    @work(exclusive=True, group="decide-action")
+    @work(exclusive=True, group="decide-action", exit_on_error=False)
     async def _queue_seeds(self) -> None:
         data = self._ready("queue seed repeats")
         if data is None or data.candidate is None or data.round is None:
@@ -149,7 +149,7 @@ class DecideScreen(PaneScreen):
     def action_reject(self) -> None:
         self._decide(Verdict.REJECT)
 
-    @work(exclusive=True, group="decide-action")
+    @work(exclusive=True, group="decide-action", exit_on_error=False)
     async def _decide(self, verdict: Verdict) -> None:
         data = self._ready(verdict.value)
         if data is None or data.candidate is None or data.round is None:

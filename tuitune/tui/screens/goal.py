@@ -160,7 +160,7 @@ class GoalScreen(PaneScreen):
     def action_new_round(self) -> None:
         self._new_round()
 
-    @work(exclusive=True, group="goal-action")
+    @work(exclusive=True, group="goal-action", exit_on_error=False)
     async def _new_round(self) -> None:
         new = await self.app.push_screen_wait(NewRoundModal())
         if new is None:
@@ -189,7 +189,7 @@ class GoalScreen(PaneScreen):
     def action_abandon_round(self) -> None:
         self._abandon()
 
-    @work(exclusive=True, group="goal-action")
+    @work(exclusive=True, group="goal-action", exit_on_error=False)
     async def _abandon(self) -> None:
         data = self._data or await self.backend.io(load_goal)
         if not data.open_rounds:

@@ -211,6 +211,7 @@ class MonitorScreen(PaneScreen):
             self.notify("no trial selected: move the cursor onto one", severity="warning")
         return row
 
+    @work(exclusive=True, group="monitor-action", exit_on_error=False)
     async def action_stop(self) -> None:
         row = self._need_row()
         if row is None:
@@ -227,6 +228,7 @@ class MonitorScreen(PaneScreen):
         self.notify(f"stop requested for trial #{row.id}: the runner will {what}")
         self.request_reload()
 
+    @work(exclusive=True, group="monitor-action", exit_on_error=False)
     async def action_requeue(self) -> None:
         row = self._need_row()
         if row is None:
@@ -237,8 +239,13 @@ class MonitorScreen(PaneScreen):
             return
         runner = self.backend.runner
         await self.backend.io(intents().request_requeue, [row.id])
-        await self.backend.io(lambda _s: runner.ensure())
-        self.notify(f"requeued trial #{row.id}: the runner starts a new trial with its configuration")
+        try:
+            await self.backend.io(lambda _s: runner.ensure())
+        except Exception as error:  # the intent is stored; a runner started later acts on it
+            self.notify(f"requeued trial #{row.id}, but the runner did not start: {error} "
+                        "(run `tuitune runner start`)", severity="warning", timeout=12)
+        else:
+            self.notify(f"requeued trial #{row.id}: the runner starts a new trial with its configuration")
         self.request_reload()
 
     def _target_study(self) -> Study | None:
