@@ -12,8 +12,9 @@ import threading
 import pytest
 
 from tuitune.domain import (
-    Aggregate, Algorithm, Direction, Hyperparameter, IllegalTransition, Layout, NotFound, Objective,
-    ParamType, Phase, Round, RoundKind, RoundStatus, SearchSpace, StoreError, Study, Trial, TrialState,
+    Aggregate, Algorithm, Baseline, Decision, Direction, Hyperparameter, IllegalTransition, Layout, NotFound,
+    Objective, ParamType, Phase, Round, RoundKind, RoundStatus, SearchSpace, StoreError, Study, Trial, TrialState,
+    Verdict,
 )
 from tuitune.store import CURRENT_VERSION, Store
 
@@ -293,3 +294,22 @@ def test_one_store_per_thread(store):
     th.start()
     th.join()
     assert errors and "thread" in str(errors[0])
+
+
+def test_decide_adopts_closes_the_round_and_refuses_a_second_decision(store, round_) -> None:
+    adopted = Baseline({"lr": 0.1}, objective=0.3, round_id=round_.id, note="better by 3 sd")
+    decision = store.decide(Decision(round_.id, Verdict.ADOPT, "better by 3 sd", evidence={"p": 0.01}), adopted)
+    (baseline,) = store.baselines()
+    assert decision.baseline_id == baseline.id and baseline.config == {"lr": 0.1}
+    assert store.get_round(round_.id).status is RoundStatus.CLOSED
+    with pytest.raises(StoreError, match="closed already"):
+        store.decide(Decision(round_.id, Verdict.REJECT, "second thoughts"))
+    assert len(store.decisions(round_.id)) == 1 and len(store.baselines()) == 1
+
+
+def test_decide_writes_nothing_when_a_part_fails(store, round_) -> None:
+    bad = Decision(round_.id, Verdict.ADOPT, "x", candidate_trial_id=999_999)  # no such trial: FK refuses
+    with pytest.raises(StoreError):
+        store.decide(bad, Baseline({"lr": 0.1}, round_id=round_.id))
+    assert store.baselines() == [] and store.decisions() == []
+    assert store.get_round(round_.id).status is RoundStatus.OPEN

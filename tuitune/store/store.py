@@ -20,6 +20,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
@@ -456,6 +457,27 @@ class Store:
     def add_decision(self, decision: Decision) -> Decision:
         with self._write():
             did = self.db["decisions"].insert(codec.decision_row(decision, _now(decision.created_at))).last_pk
+        return codec.decision_from(self._one("SELECT * FROM decisions WHERE id = ?", (did,), f"decision {did}"))
+
+    def decide(self, decision: Decision, adopted: Baseline | None = None) -> Decision:
+        """The end of a round in one transaction: the new baseline when adopting (the decision
+        then points at it), the decision, and the round closed.
+
+        Raises :class:`StoreError` (nothing written) unless the round is open: two people
+        deciding the same round at once cannot both succeed.
+        """
+        with self._write() as conn:
+            row = conn.execute("SELECT status FROM rounds WHERE id = ?", (decision.round_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"no round {decision.round_id} in the store {self._path}")
+            if row[0] != RoundStatus.OPEN.value:
+                raise StoreError(f"round {decision.round_id} is {row[0]} already: its decision was made")
+            if adopted is not None:
+                bid = self.db["baselines"].insert(codec.baseline_row(adopted, _now(adopted.created_at))).last_pk
+                decision = replace(decision, baseline_id=bid)
+            did = self.db["decisions"].insert(codec.decision_row(decision, _now(decision.created_at))).last_pk
+            conn.execute("UPDATE rounds SET status = ?, closed_at = ? WHERE id = ?",
+                         (RoundStatus.CLOSED.value, time.time(), decision.round_id))
         return codec.decision_from(self._one("SELECT * FROM decisions WHERE id = ?", (did,), f"decision {did}"))
 
     def decisions(self, round_id: int | None = None) -> list[Decision]:

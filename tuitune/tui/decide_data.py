@@ -328,9 +328,12 @@ def queue_seed_repeats(store: Store, round_id: int, trial_id: int, baseline: Bas
 
 def record_decision(store: Store, round_id: int, verdict: Verdict, rationale: str, candidate: Candidate,
                     baseline: Baseline | None, comparison: Comparison | None, now: float) -> Decision:
-    """Write the decision (and, adopting, the new baseline) and close round ``round_id``.
+    """Write the decision (and, adopting, the new baseline) and close round ``round_id``, in one
+    transaction (:meth:`Store.decide`).
 
-    Raises ``ValueError`` for an empty rationale or a round that is not open: nothing is written.
+    Raises ``ValueError`` for an empty rationale or a round that is not open, and
+    :class:`~tuitune.domain.StoreError` when another decision closed the round meanwhile:
+    nothing is written either way.
     """
     if not rationale.strip():
         raise ValueError("a decision needs a rationale, found an empty one")
@@ -340,14 +343,11 @@ def record_decision(store: Store, round_id: int, verdict: Verdict, rationale: st
                                 "compared_with_baseline": None if baseline is None else baseline.id}
     proof = evidence(comparison, **facts) if comparison is not None else facts
     baseline_id = None if baseline is None else baseline.id
+    adopted = None
     if verdict is Verdict.ADOPT:
         seeds = comparison.candidate.mean if comparison is not None and comparison.candidate.values else math.nan
         objective = seeds if math.isfinite(seeds) else candidate.objective
         config = adopted_config(baseline.config if baseline else {}, candidate.trial, candidate.study.space)
-        adopted = store.add_baseline(Baseline(config, objective, round_id, candidate.trial.id, rationale.strip(),
-                                              created_at=now))
-        baseline_id = adopted.id
-    decision = store.add_decision(Decision(round_id, verdict, rationale.strip(), candidate.trial.id, baseline_id,
-                                           proof, created_at=now))
-    store.set_round_status(round_id, RoundStatus.CLOSED)
-    return decision
+        adopted = Baseline(config, objective, round_id, candidate.trial.id, rationale.strip(), created_at=now)
+    return store.decide(Decision(round_id, verdict, rationale.strip(), candidate.trial.id, baseline_id, proof,
+                                 created_at=now), adopted)
