@@ -224,3 +224,26 @@ def test_channels_for_a_trial(tmp_path: Path) -> None:
         "regex": ("stdout.log", "RegexChannel"), "csv": ("metrics.csv", "CsvChannel")}
     assert got["csv"][0] == tmp_path / "logs" / "metrics.csv"
     assert list(channels_for(False, [], None, tmp_path, tmp_path)) == ["report"]
+
+
+def test_junk_that_overflows_or_cannot_be_stored_is_garbage(tmp_path: Path) -> None:
+    """Lines that once raised (OverflowError, UnicodeEncodeError) and killed the runner."""
+    f = tmp_path / "metrics.jsonl"
+    f.write_bytes(b'{"_time": ' + b"9" * 400 + b', "val_loss": 2}\n'
+                  b'{"_time": Infinity, "val_loss": 3}\n'
+                  b'{"step": 9223372036854775807, "val_loss": 4}\n'
+                  b'{"val_loss": 5}\n'
+                  b'{"step": 1, "\\ud800": 1, "ok": 6}\n')
+    rows, cursor, garbage = read_all(ReportChannel(), f)
+    assert rows == [Row(0, "val_loss", 2.0, NOW), Row(1, "val_loss", 3.0, NOW),
+                    Row(2**63 - 1, "val_loss", 4.0, NOW), Row(1, "ok", 6.0, NOW)]
+    assert garbage == 2, "the step past the 64-bit maximum, the name that is not UTF-8"
+    assert cursor.next_step == 2 and cursor.offset == f.stat().st_size
+
+
+def test_csv_with_a_bare_carriage_return_or_a_huge_cell_is_garbage(tmp_path: Path) -> None:
+    f = tmp_path / "metrics.csv"
+    f.write_bytes(b"step,loss\n0,1.0\n1,2\r.0\n2," + b"1" * (200 << 10) + b"\n3,4.0\n")
+    rows, cursor, garbage = read_all(CsvChannel(), f)
+    assert triples(rows) == [(0, "loss", 1.0), (3, "loss", 4.0)] and garbage == 2
+    assert cursor.offset == f.stat().st_size

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from runner_lab import assert_no_gpu_shared, file_rows, store_rows, wait_ready
+from runner_lab import assert_no_gpu_shared, file_rows, store_rows, wait_ready, wait_until
 from tuitune.domain import TrialState
 from tuitune.runner import procs
 from tuitune.runner.lock import running
@@ -162,3 +162,49 @@ def test_requeue_makes_a_new_trial_pointing_at_the_old(lab, capsys) -> None:
     assert f"{t.id}: queued as trial" in capsys.readouterr().out
     [_, again] = lb.wait_done()
     assert again.retry_of == t.id and again.state is TrialState.COMPLETED and again.params == t.params
+
+
+def test_junk_metric_lines_do_not_kill_the_runner(lab) -> None:
+    lb = lab(trainer_args="--steps 30 --sleep 0.05", trials=1)
+    info = lb.start()
+    [t] = lb.queue()
+    wait_ready(lb, t)
+    with open(lb.trial_dir(t) / "metrics.jsonl", "ab") as f:  # one write: whole lines between the trainer's
+        f.write(b'{"_time": ' + b"9" * 400 + b', "junk": 2}\n{"step": 9223372036854775807, "junk": 1}\n'
+                b'{"junk": 3}\n{"step": 1, "\\ud800": 1}\n')
+    t = lb.wait_state(t.id, TrialState.COMPLETED, TrialState.FAILED)
+    assert t.state is TrialState.COMPLETED, t.reason
+    assert procs.alive(info.pid, info.started), "the runner lives on"
+
+
+def test_stop_and_timeout_still_work_after_a_divergence_that_did_not_stop(lab) -> None:
+    stopped = lab(trainer_args="--steps 1000 --sleep 0.05 --big-at 1", trials=1, stop=False)
+    timed = lab(trainer_args="--steps 1000 --sleep 0.05 --big-at 1", trials=1, stop=False, timeout=1.0)
+    stopped.start()
+    timed.start()
+    [s] = stopped.queue()
+    [t] = timed.queue()
+    ending = stopped.trial_dir(s) / "ending.json"
+    wait_until(lambda: ending.exists(), what="the divergence verdict")
+    assert stopped.cli("stop", str(s.id)) == 0
+    for lb, trial in ((stopped, s), (timed, t)):
+        trial = lb.wait_state(trial.id, TrialState.INFEASIBLE, TrialState.COMPLETED, timeout=10)
+        assert (trial.state, trial.reason) == (TrialState.INFEASIBLE, "train_loss = 1e+06 above 1000 at step 1")
+        assert TrialState.STOPPING in [e.new for e in lb.store().events(trial.id)]
+        assert json.loads((lb.trial_dir(trial) / "ending.json").read_text())["stop"] is True
+
+
+def test_leftovers_of_a_finished_trial_are_stopped_before_its_gpu_is_reused(lab, wait_for) -> None:
+    lb = lab(trainer_args="--steps 3 --family", trials=2, parallel=1, gpus="0")
+    lb.start()
+    first, second = lb.queue()
+    family_file = lb.trial_dir(first) / "family.json"
+    family = json.loads(wait_for(lambda: family_file.exists() and family_file.read_text(), what="the family"))
+    members = {name: procs.identity(pid) for name, pid in family.items()}
+    assert all(m is not None for m in members.values())
+    lb.wait_state(second.id, TrialState.RUNNING, TrialState.COMPLETED)
+    marker = ("TUITUNE_TRIAL_DIR", str(lb.trial_dir(first).resolve()))
+    assert [p for p in procs.find(marker=marker) if procs.alive(*p)] == []
+    assert [name for name, m in members.items() if procs.alive(*m)] == []
+    assert lb.wait_state(first.id, TrialState.COMPLETED).reason == "exit 0"
+    lb.wait_done()

@@ -136,3 +136,98 @@ def test_study_line_counts_a_retried_trial_once() -> None:
     assert (running.id, running.step, running.metrics, running.runtime, running.gpus) == (
         5, 4, {"acc": 0.1, "val_loss": 0.9}, 5.0, ["1"])
     assert line.trials[0].params == {"x": 0.1} and line.trials[0].runtime == 2.0
+
+
+def test_junk_lines_ingest_without_error(fed) -> None:
+    store, tid, folder = fed
+    (folder / "metrics.jsonl").write_bytes(
+        b'{"_time": ' + b"1" * 400 + b', "val_loss": 2}\n{"step": 9223372036854775807, "val_loss": 1}\n'
+        b'{"val_loss": 0.5}\n{"step": 5, "\\ud800": 1, "val_loss": 0.25}\n')
+    feed = _feed(store, tid, folder)
+    assert feed.drain() == 3 and feed.garbage == 2
+    assert [s for s, _, _ in store.curve(tid, "val_loss")] == [0, 5, 2**63 - 1]
+
+
+def _running(store, tid, folder, project=None):
+    """A Lifecycle holding the stored trial ``tid`` as running, with no shim (the test plays it)."""
+    from tuitune.domain import Project
+    from tuitune.runner.executor import Handle, LocalExecutor
+    from tuitune.runner.gpus import GpuPool
+    from tuitune.runner.lifecycle import Active, Lifecycle
+    from tuitune.runner.lock import RunnerPaths
+
+    store.transition(tid, TrialState.STARTING, reason="starting")
+    trial = store.transition(tid, TrialState.RUNNING, reason="running")
+    executor = LocalExecutor(1, 0, GpuPool([]), grace=1.0)
+    executor.held = 1
+    life = Lifecycle(store, project or Project("true"), RunnerPaths(folder.parent), executor)
+    active = life.active[tid] = Active(trial, Handle(tid, folder, (), ()), _feed(store, tid, folder))
+    return life, active
+
+
+def _exited(folder, code: int = 0) -> None:
+    import time
+
+    from tuitune.runner.trialdir import atomic_write_json
+
+    atomic_write_json(folder / "exit.json", {"exit_code": code, "signal": None, "pid": None, "shim_pid": None,
+                                             "started_at": time.time(), "ended_at": time.time(),
+                                             "forwarded": None, "error": None})
+
+
+def _until_finished(tick, life, tid) -> None:
+    import time
+
+    deadline = time.monotonic() + 10
+    while tid in life.active:
+        assert time.monotonic() < deadline, "the trial never finished"
+        tick()
+        time.sleep(0.01)
+
+
+def test_a_stop_or_timeout_after_exit_json_leaves_the_trial_to_finish_by_its_code(fed) -> None:
+    import time
+
+    from tuitune.domain import Project
+    from tuitune.runner.trialdir import read_ending
+
+    store, tid, folder = fed
+    life, active = _running(store, tid, folder, Project("true", timeout=0.001))
+    _exited(folder)
+    assert life.stop(tid, "stop requested") == "already ended"
+    assert read_ending(folder) is None and store.get_trial(tid).state is TrialState.RUNNING
+    _until_finished(lambda: life.step(active, time.time()), life, tid)  # the timeout is long past, too
+    t = store.get_trial(tid)
+    assert (t.state, t.reason) == (TrialState.COMPLETED, "exit 0")
+
+
+def test_write_ending_upgrades_a_verdict_that_let_the_trial_run_on(tmp_path) -> None:
+    from tuitune.runner.trialdir import read_ending, write_ending
+
+    first = write_ending(tmp_path, "infeasible", "NaN in val_loss at step 3", stop=False)
+    assert first == {"state": "infeasible", "reason": "NaN in val_loss at step 3", "stop": False}
+    assert write_ending(tmp_path, "killed", "stop requested", stop=False) == first, "the first verdict stands"
+    upgraded = write_ending(tmp_path, "killed", "stop requested", stop=True)
+    assert upgraded == {**first, "stop": True} and read_ending(tmp_path) == upgraded
+    assert write_ending(tmp_path, "failed", "x", stop=True) == upgraded
+
+
+def test_the_daemon_survives_a_trial_whose_ingest_keeps_failing_and_fails_it(fed) -> None:
+    from tuitune.runner.daemon import FAILURES, Daemon
+
+    store, tid, folder = fed
+    life, active = _running(store, tid, folder)
+
+    def boom(*_a, **_k):
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+    active.feed.pump = boom
+    _exited(folder, 0)
+    daemon = Daemon(store, life)
+    for _ in range(FAILURES - 1):
+        daemon.tick()
+    assert tid in life.active and store.get_trial(tid).state is TrialState.RUNNING, "a few failures are retried"
+    _until_finished(daemon.tick, life, tid)
+    t = store.get_trial(tid)
+    assert t.state is TrialState.FAILED
+    assert t.reason == "cannot ingest its metrics: OverflowError: Python int too large to convert to SQLite INTEGER"

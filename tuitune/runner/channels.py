@@ -42,7 +42,9 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
+import sys
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -58,7 +60,11 @@ MAX_LINE = 1 << 20
 """Bytes; a longer line is garbage (no metric line is that long; a progress bar without a newline is)."""
 PROTOCOL_PREFIX = b"@tuitune "
 STEP_MIN, STEP_MAX = -(1 << 63), (1 << 63) - 1
-"""The steps SQLite can store; a line naming another gets the running step."""
+"""The steps SQLite can store; a line naming another gets the running step. A line that names
+no step once the running step has passed ``STEP_MAX`` is garbage (``next_step`` stops at
+``STEP_MAX + 1``)."""
+TIME_MAX = sys.float_info.max
+"""A ``_time`` beyond (or not finite) is not a time: the row gets the time of the read."""
 
 
 Point = tuple[int, str, float, float]
@@ -212,14 +218,29 @@ class ReportChannel(Channel):
                 step = _step(step)
                 if step is None:
                     step = cur.next_step
+                    if step > STEP_MAX:  # the running step has overflowed: no step to give
+                        garbage += 1
+                        continue
             cur.next_step = step + 1
             when = obj.pop("_time", None)
             kind = type(when)
-            when = float(when) if kind is float or kind is int else wall
+            if kind is float:
+                if not _isfinite(when):
+                    when = wall
+            elif kind is int and -TIME_MAX <= when <= TIME_MAX:
+                when = float(when)
+            else:
+                when = wall
+            bad = False
             for name, value in obj.items():
                 if type(value) is not float and (value := _number(value)) is None:
                     continue
+                if not name.isascii() and not _encodes(name):  # a lone surrogate ("\ud800"): SQLite cannot bind it
+                    bad = True
+                    continue
                 append((step, name, value, when))
+            if bad:
+                garbage += 1
             if len(points) >= max_rows:
                 break
         return garbage
@@ -274,6 +295,8 @@ class RegexChannel(Channel):
             return []
         steps = [s for s, _, _ in found if s is not None]
         step = steps[0] if steps else cur.next_step
+        if step > STEP_MAX:  # the running step has overflowed
+            return None
         cur.next_step = max([step, *steps]) + 1
         return [(s if s is not None else step, name, value, wall) for s, name, value in found]
 
@@ -310,6 +333,8 @@ class CsvChannel(Channel):
         step = _step(record.pop(key)) if key else None
         if step is None:
             step = cur.next_step
+            if step > STEP_MAX:  # the running step has overflowed
+                return None
         cur.next_step = step + 1
         rows = []
         for name, cell in record.items():
@@ -352,6 +377,18 @@ _scan = json.JSONDecoder().scan_once
 _new_row = tuple.__new__
 
 
+_isfinite = math.isfinite
+
+
+def _encodes(text: str) -> bool:
+    """Whether ``text`` encodes to UTF-8 (JSON's ``\\ud800`` escapes decode to lone surrogates)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _step(value: object) -> int | None:
     """An integer step from JSON or text (``3``, ``3.0``, ``"3"``), else ``None`` (also for one
     beyond SQLite's 64-bit integers, which the store could not bind)."""
@@ -389,7 +426,10 @@ def _csv_cells(line: bytes) -> list[str] | None:
         text = line.decode("utf-8").rstrip("\r\n")
     except UnicodeDecodeError:
         return None
-    return next(csv.reader([text]), [])
+    try:
+        return next(csv.reader([text]), [])
+    except csv.Error:  # a bare carriage return inside the line, a cell over csv.field_size_limit()
+        return None
 
 
 def channels_for(stdout_protocol: bool, regex: Sequence[str], csv_path: str | None, trial_dir: str | os.PathLike[str],

@@ -46,6 +46,9 @@ GRACE = 30.0
 """Default seconds between SIGTERM and SIGKILL when stopping a trial (trainers checkpoint)."""
 RECHECK = 2.0
 """Seconds after which the queue and the commands are read even if ``data_version`` is unchanged."""
+FAILURES = 3
+"""Consecutive unexpected errors in one trial's ingest after which that trial is ended FAILED
+(rather than the runner dying on it, and again after every restart, on the same line)."""
 
 
 class Daemon:
@@ -63,6 +66,8 @@ class Daemon:
         self._version: int | None = None
         self._checked = 0.0
         self._queue_dirty = True
+        self._failures: dict[int, int] = {}
+        """Consecutive unexpected errors of each trial's :meth:`Lifecycle.step`."""
 
     def request_exit(self) -> None:
         self._exit = True
@@ -95,9 +100,12 @@ class Daemon:
         for active in list(self.life.active.values()):
             try:
                 _, more = self.life.step(active, now)
+                self._failures.pop(active.trial.id, None)
             except TuituneError as exc:
                 log.error("trial %s: %s", active.trial.id, exc)
                 more = False
+            except Exception as exc:  # a bug met by one trial's files must not take the runner down
+                more = self._failed(active, exc)
             busy = busy or more
             if more and active.trial.id not in self.life.active:
                 self._queue_dirty = True  # a slot came free
@@ -105,6 +113,23 @@ class Daemon:
             busy = self._fill() or busy
         self.life.executor.reap()
         return busy
+
+    def _failed(self, active, exc: Exception) -> bool:
+        """Log an unexpected error of one trial's step; after :data:`FAILURES` in a row, end the
+        trial FAILED. True when a slot may have come free."""
+        tid = active.trial.id
+        count = self._failures.get(tid, 0) + 1
+        log.error("trial %s: ingest failed (%d of %d): %s: %s", tid, count, FAILURES, type(exc).__name__, exc,
+                  exc_info=exc)
+        if count < FAILURES:
+            self._failures[tid] = count
+            return False
+        self._failures.pop(tid, None)
+        try:
+            self.life.fail_ingest(active, f"cannot ingest its metrics: {type(exc).__name__}: {exc}")
+        except Exception:
+            log.exception("trial %s: could not end it after its ingest failed", tid)
+        return True
 
     def _fill(self) -> bool:
         """Start queued trials, oldest first, while slots and GPUs are free."""

@@ -15,7 +15,10 @@ Why it works like this:
   writes it before exiting), and only when there is none asks whether the shim still lives
   (rate-limited: it costs a few ``/proc`` reads). A shim gone without ``exit.json`` was killed
   itself; before the trial is declared lost, whatever still carries the trial's marker is
-  stopped, so a GPU is never handed on while a leftover process may still use it.
+  stopped, so a GPU is never handed on while a leftover process may still use it. The same sweep
+  (the marker, and the shim's session) follows a normal end too: children, ``setsid`` children
+  and daemons a trainer leaves behind are stopped before :meth:`poll` reports the end, and so
+  before the slot and its GPUs go to the next trial.
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ class Handle:
     """Monotonic time of the last liveness check."""
     swept: bool = False
     """Leftovers of a vanished shim were looked for (and stopped)."""
+    exit_swept: bool = False
+    """Leftovers of a shim that wrote ``exit.json`` were looked for (and stopped)."""
 
     @property
     def marker(self) -> tuple[str, str]:
@@ -139,7 +144,7 @@ class LocalExecutor:
         """How the trial ended, or ``None`` while it (or a stop of it) is still going."""
         record = shim.read_exit(handle.trial_dir)
         if record is not None:
-            return Ended(record)
+            return self._after_sweep(handle, record)
         if handle.stopper is not None and handle.stopper.is_alive():
             return None
         now = time.monotonic()
@@ -150,12 +155,22 @@ class LocalExecutor:
             return None
         record = shim.read_exit(handle.trial_dir)  # written just before the shim exited?
         if record is not None:
-            return Ended(record)
+            return self._after_sweep(handle, record)
         if not handle.swept:
             handle.swept = True
             self._stop_in_thread(handle, sweep_only=True)
             return None
         return Ended(None)
+
+    def _after_sweep(self, handle: Handle, record: dict[str, Any]) -> Ended | None:
+        """``Ended(record)`` once the trial's leftovers were swept (in a thread); ``None`` until then."""
+        if handle.stopper is not None and handle.stopper.is_alive():
+            return None
+        if not handle.exit_swept:
+            handle.exit_swept = True
+            self._stop_in_thread(handle, sweep_only=True)
+            return None
+        return Ended(record)
 
     def stop(self, handle: Handle) -> None:
         """Stop the trial's whole process tree in the background (once; later calls do nothing)."""
@@ -172,7 +187,8 @@ class LocalExecutor:
                 if not sweep_only and handle.pid is not None and handle.started is not None:
                     procs.terminate_tree(handle.pid, handle.started, self.grace, marker=handle.marker,
                                          signal_root=False)
-                for pid, started in procs.find(marker=handle.marker):  # escaped the tree, or outlived the shim
+                session = (handle.pid, handle.started) if handle.pid is not None and handle.started is not None else None
+                for pid, started in procs.find(marker=handle.marker, session=session):  # escaped, or outlived the shim
                     procs.terminate_tree(pid, started, self.grace, marker=handle.marker)
             except Exception:  # a thread must not die silently
                 log.exception("trial %s: stopping its processes failed", handle.trial_id)

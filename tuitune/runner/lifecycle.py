@@ -35,7 +35,7 @@ from tuitune.runner.feed import TrialFeed
 from tuitune.runner.lock import RunnerPaths
 from tuitune.runner.output import tail_lines
 from tuitune.runner.render import render
-from tuitune.runner.trialdir import STDERR, SHIM_LOG, read_ending, write_command, write_ending, write_params
+from tuitune.runner.trialdir import STDERR, SHIM_LOG, read_ending, read_exit, write_command, write_ending, write_params
 from tuitune.store import Store
 
 log = logging.getLogger("tuitune.runner")
@@ -52,6 +52,8 @@ class Active:
     """``ending.json``: how the runner means it to end, once decided."""
     never_started: bool = False
     """Adopted in STARTING with no shim to be found: the runner died before launching it."""
+    broken: str | None = None
+    """Why its metrics cannot be ingested (see :meth:`Lifecycle.fail_ingest`): no more reads."""
 
 
 def passed_params(study: Study, trial: Trial) -> tuple[dict[str, Any], set[str]]:
@@ -163,21 +165,36 @@ class Lifecycle:
         if ended is not None:
             self.finish(active, ended)
             return 0, True
-        rows, full = active.feed.pump()
+        rows, full = active.feed.pump() if active.broken is None else (0, False)
         if active.feed.diverged and active.verdict is None:
             self.end_with(active, TrialState.INFEASIBLE, active.feed.diverged, stop=self.project.divergence.stop)
         timeout = self.project.timeout
         started = active.trial.started_at
-        if timeout is not None and started is not None and now - started > timeout and active.verdict is None:
+        if (timeout is not None and started is not None and now - started > timeout
+                and (active.verdict is None or not active.verdict.get("stop"))):
             self.end_with(active, TrialState.KILLED, f"timeout after {timeout:g}s", stop=True)
         return rows, full
 
-    def end_with(self, active: Active, state: TrialState, reason: str, *, stop: bool) -> None:
-        """Decide how the trial ends (the first decision stands) and stop it if ``stop``."""
+    def end_with(self, active: Active, state: TrialState, reason: str, *, stop: bool) -> bool:
+        """Decide how the trial ends (the first decision stands, though one that let the trial run
+        on may become a stopping one) and stop it if ``stop``.
+
+        A stop or timeout (``KILLED``) of a trial whose ``exit.json`` is already there does nothing
+        and returns False: it ended by itself, and :meth:`step` finishes it by its exit code.
+        """
+        if state is TrialState.KILLED and read_exit(active.handle.trial_dir) is not None:
+            return False
         active.verdict = write_ending(active.handle.trial_dir, state.value, reason, stop=stop)
         log.info("trial %s will end %s: %s", active.trial.id, active.verdict["state"], active.verdict["reason"])
         if active.verdict["stop"]:
             self._stop(active, active.verdict["reason"])
+        return True
+
+    def fail_ingest(self, active: Active, reason: str) -> None:
+        """Give up on a trial whose metrics keep failing to ingest: read no more of them, stop it,
+        and end it FAILED with ``reason`` (unless another verdict came first)."""
+        active.broken = reason
+        self.end_with(active, TrialState.FAILED, reason, stop=True)
 
     def _stop(self, active: Active, reason: str) -> None:
         if active.trial.state is not TrialState.STOPPING:
@@ -188,7 +205,8 @@ class Lifecycle:
 
     def finish(self, active: Active, ended: Ended) -> Trial:
         """Ingest the trial's last lines, write its terminal state, free its slot, retry if lost."""
-        active.feed.drain()
+        if active.broken is None:
+            active.feed.drain()
         if active.feed.diverged and active.verdict is None:
             active.verdict = write_ending(active.handle.trial_dir, TrialState.INFEASIBLE.value,
                                           active.feed.diverged, stop=False)
@@ -236,7 +254,8 @@ class Lifecycle:
         active = self.active.get(trial_id)
         if active is None:
             return f"already {trial.state}"
-        self.end_with(active, TrialState.KILLED, reason, stop=True)
+        if not self.end_with(active, TrialState.KILLED, reason, stop=True):
+            return "already ended"
         return "stopping"
 
     def requeue(self, trial_id: int, reason: str) -> str:

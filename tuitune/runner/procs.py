@@ -102,9 +102,15 @@ def alive(pid: int, start_time: float) -> bool:
     return _process(pid, start_time) is not None
 
 
-def find(cmdline: list[str] | None = None, *, marker: tuple[str, str] | None = None) -> list[tuple[int, float]]:
+def find(cmdline: list[str] | None = None, *, marker: tuple[str, str] | None = None,
+         session: tuple[int, float] | None = None) -> list[tuple[int, float]]:
     """Identities of the processes whose command line is ``cmdline``, or whose environment holds
-    ``marker`` (``(name, value)``); the caller and its ancestors are never among them.
+    ``marker`` (``(name, value)``), or that belong to the session led by the process ``session``
+    (``(pid, start time)``, alive or not; the leader itself is left out); the caller and its
+    ancestors are never among them.
+
+    A session is only used while its id can still be the leader's: Linux does not reuse a pid
+    while a session carries it, but once the session is empty the pid may lead another.
 
     For the rare moments a pid was never recorded (a runner killed between starting a shim and
     writing its pid down) or its process has gone while children may linger: a full scan of the
@@ -112,12 +118,20 @@ def find(cmdline: list[str] | None = None, *, marker: tuple[str, str] | None = N
     """
     me = psutil.Process()
     spared = {me.pid, *(p.pid for p in me.parents())}
+    sid = None
+    if session is not None:
+        spared.add(session[0])
+        leader = identity(session[0])
+        if leader is None or abs(leader[1] - session[1]) <= TOLERANCE:  # else the pid leads another now
+            sid = session[0]
     found = []
     for p in psutil.process_iter():
         if p.pid in spared:
             continue
         try:
-            if cmdline is not None and p.cmdline() == cmdline:
+            if sid is not None and _getsid(p.pid) == sid:
+                found.append((p.pid, p.create_time()))
+            elif cmdline is not None and p.cmdline() == cmdline:
                 found.append((p.pid, p.create_time()))
             elif marker is not None and p.environ().get(marker[0]) == marker[1]:
                 found.append((p.pid, p.create_time()))

@@ -107,9 +107,17 @@ def read_exit(trial_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
 
 def write_ending(trial_dir: str | os.PathLike[str], state: str, reason: str, *, stop: bool) -> dict[str, Any]:
     """Record how the runner means the trial to end (``state``, ``reason``) and whether it is
-    stopping it, unless a verdict is already there: the first one stands. Returns the verdict."""
+    stopping it, unless a verdict is already there: the first one stands. Returns the verdict.
+
+    One upgrade is allowed: a verdict that let the trial run on (``"stop": false``, a divergence
+    under ``[divergence] stop = false``) becomes a stopping one when ``stop`` is asked for (a stop
+    request, a timeout), keeping its state and reason.
+    """
     found = read_ending(trial_dir)
     if found is not None:
+        if stop and not found.get("stop"):
+            found = {**found, "stop": True}
+            atomic_write_json(os.path.join(trial_dir, ENDING), found)
         return found
     verdict = {"state": state, "reason": reason, "stop": stop}
     atomic_write_json(os.path.join(trial_dir, ENDING), verdict)
