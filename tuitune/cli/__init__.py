@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tuitune",
         description="The Deep Learning Tuning Playbook's incremental tuning loop, in the terminal.",
+        epilog="Without a command, tuitune opens the TUI on the project of the current folder. "
+               "New here? `tuitune demo` opens a sample project with a ready round.",
     )
     parser.add_argument("--version", action="version", version=f"tuitune {__version__}")
     parser.add_argument("-C", "--project", metavar="DIR", default=".",
