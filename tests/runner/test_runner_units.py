@@ -231,3 +231,25 @@ def test_the_daemon_survives_a_trial_whose_ingest_keeps_failing_and_fails_it(fed
     t = store.get_trial(tid)
     assert t.state is TrialState.FAILED
     assert t.reason == "cannot ingest its metrics: OverflowError: Python int too large to convert to SQLite INTEGER"
+
+
+def test_a_requeue_command_replayed_after_a_crash_queues_once(fed) -> None:
+    """The runner may die between queueing the retry and marking the command done; the replayed
+    command must find its retry, not queue a second one."""
+    import time
+
+    from tuitune.domain import Project
+    from tuitune.runner.executor import LocalExecutor
+    from tuitune.runner.gpus import GpuPool
+    from tuitune.runner.lifecycle import Lifecycle
+    from tuitune.runner.lock import RunnerPaths
+
+    store, tid, folder = fed
+    store.transition(tid, TrialState.KILLED, reason="stopped")
+    life = Lifecycle(store, Project("true"), RunnerPaths(folder.parent), LocalExecutor(1, 0, GpuPool([]), grace=1.0))
+    asked = time.time()
+    first = life.requeue(tid, "requeued", since=asked)
+    again = life.requeue(tid, "requeued", since=asked)
+    assert first == again
+    assert [t.retry_of for t in store.trials()].count(tid) == 1
+    assert life.requeue(tid, "requeued again", since=time.time() + 1) != first, "a later request queues anew"

@@ -29,6 +29,7 @@ import select
 import signal
 import sys
 import time
+from functools import partial
 
 from tuitune import config
 from tuitune.domain import CommandKind, TrialState, TuituneError
@@ -158,7 +159,8 @@ class Daemon:
             if command.kind is CommandKind.STOP:
                 done = [f"{i}: {self._safely(self.life.stop, i, reason)}" for i in ids]
             elif command.kind is CommandKind.REQUEUE:
-                done = [f"{i}: {self._safely(self.life.requeue, i, reason)}" for i in ids]
+                requeue = partial(self.life.requeue, since=command.created_at)
+                done = [f"{i}: {self._safely(requeue, i, reason)}" for i in ids]
             else:
                 done = ["looking at the queue"]
             self.store.complete_command(command.id, "; ".join(done) or "nothing to do")

@@ -258,11 +258,20 @@ class Lifecycle:
             return "already ended"
         return "stopping"
 
-    def requeue(self, trial_id: int, reason: str) -> str:
-        """Queue a finished trial again as a new trial whose ``retry_of`` is the old one."""
+    def requeue(self, trial_id: int, reason: str, since: float | None = None) -> str:
+        """Queue a finished trial again as a new trial whose ``retry_of`` is the old one.
+
+        ``since`` is when the request was made: a retry created after it already answers it
+        (a runner killed between queueing and marking the command done must not queue twice).
+        """
         trial = self.store.get_trial(trial_id)
         if not trial.state.terminal:
             return f"still {trial.state}"
+        if since is not None:
+            done = [t for t in self.store.trials(study_id=trial.study_id)
+                    if t.retry_of == trial_id and (t.created_at or 0) >= since]
+            if done:
+                return f"queued as trial {done[0].id}"
         [new] = self.store.add_trials([_again(trial, reason)])
         return f"queued as trial {new.id}"
 
