@@ -14,8 +14,7 @@ from tuitune.domain import Role, RoundStatus, TrialState
 from tuitune.plots import Style
 from tuitune.store import Store
 from tuitune.tui import design_toml
-from tuitune.tui.design_data import (DesignRefused, budget_line, load_design, queue_design, start_draft,
-                                     unique_name)
+from tuitune.tui.design_data import DesignRefused, budget_line, load_design, queue_design, start_draft
 from tuitune.tui.design_draft import (check, from_baseline, from_file, from_study, parse_list, parse_value,
                                       parse_when, set_role, show_value, show_when, toggle_scale)
 from tuitune.tui.widgets.design_preview import default_axes, draw_preview, legend, preview_info
@@ -195,7 +194,7 @@ def test_budget_line_and_unique_names(seeded: Path) -> None:
     assert budget_line(study, (60.0, 100.0), 2) == "12 trials ≈ 8 min (80 s each, mean of 2, on 2 slots)"
     assert "no finished trials" in budget_line(replace(study, repeats=3), (), 1)
     assert "(12 points × 3 repeats)" in budget_line(replace(study, repeats=3), (), 1)
-    assert unique_name("wd", {"wd", "wd-2"}) == "wd-3" and unique_name("x", set()) == "x"
+    assert search.unique_name("wd", {"wd", "wd-2"}) == "wd-3" and search.unique_name("x", set()) == "x"
 
 
 def test_preview_places_the_study_points_on_the_chosen_axes(seeded: Path) -> None:

@@ -116,9 +116,7 @@ def run_reseed(args: argparse.Namespace) -> int:
         original = ctx.find_study(args.study)
         sibling = search.reseed(original, args.seed)
         taken = {s.name for s in ctx.store.studies(original.round_id)}
-        name, n = sibling.name, 2
-        while name in taken:
-            name, n = f"{sibling.name}-{n}", n + 1
-        stored = ctx.store.add_study(replace(sibling, name=name), original.round_id)
+        stored = ctx.store.add_study(replace(sibling, name=search.unique_name(sibling.name, taken)),
+                                     original.round_id)
         _print_stored([stored], _budget(ctx, [stored]))
     return 0

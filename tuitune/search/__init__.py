@@ -14,10 +14,11 @@ index, so nothing but the seed and the count is ever stored:
 """
 
 from tuitune.search.cube import from_unit, to_unit
-from tuitune.search.design import Point, estimate_budget, points, reseed, size, trials_for, warnings
+from tuitune.search.design import (Point, estimate_budget, points, reseed, size, trials_for, unique_name,
+                                   warnings)
 from tuitune.search.scientific import combinations, expand, rejoin
 
 __all__ = [
     "Point", "combinations", "estimate_budget", "expand", "from_unit", "points", "rejoin", "reseed", "size", "to_unit",
-    "trials_for", "warnings",
+    "trials_for", "unique_name", "warnings",
 ]

@@ -16,7 +16,7 @@ finite lists, sliced the same way.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from tuitune.domain import Algorithm, Layout, Role, Study, Trial, Value
@@ -134,6 +134,15 @@ def reseed(study: Study, new_seed: int | None = None, name: str | None = None) -
         raise ValueError(f"the sibling needs a seed other than {study.seed}")
     return replace(study, name=name or f"{study.name}-seed{new_seed}", seed=new_seed, id=None,
                    created_at=None, reseed_of=study.id)
+
+
+def unique_name(name: str, taken: Collection[str]) -> str:
+    """``name``, or ``name-2``, ``name-3``... the first not in ``taken``: how a reseeded or
+    copied study gets a name of its own in a round."""
+    base, n = name, 2
+    while name in taken:
+        name, n = f"{base}-{n}", n + 1
+    return name
 
 
 def warnings(study: Study) -> list[str]:

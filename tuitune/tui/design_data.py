@@ -71,15 +71,7 @@ def start_draft(data: DesignData, project: Project) -> Draft:
             return from_file(path)
         except InvalidConfig:
             continue
-    return from_baseline(project.baseline, unique_name("study", data.names))
-
-
-def unique_name(name: str, taken: frozenset[str] | set[str]) -> str:
-    """``name``, or ``name-2``, ``name-3``... the first not in ``taken``."""
-    base, n = name, 2
-    while name in taken:
-        name, n = f"{base}-{n}", n + 1
-    return name
+    return from_baseline(project.baseline, search.unique_name("study", data.names))
 
 
 def point_count(study: Study) -> int:
@@ -173,7 +165,7 @@ def reseed_stored(store: Store, name: str, queue: bool) -> Queued:
     siblings = []
     for member in members:
         sibling = search.reseed(member)
-        sibling = replace(sibling, name=unique_name(sibling.name, taken))
+        sibling = replace(sibling, name=search.unique_name(sibling.name, taken))
         taken.add(sibling.name)
         siblings.append(store.add_study(sibling, current.id))
     trials = sum(len(intents.queue_study(store, s)) for s in siblings) if queue else 0

@@ -24,10 +24,11 @@ from textual.binding import Binding
 from textual.containers import Container, Vertical, VerticalScroll
 from textual.widgets import Static
 
+from tuitune import search
 from tuitune.domain import Role, Study, TuituneError
 from tuitune.tui import design_toml
 from tuitune.tui.design_data import (DesignData, Queued, budget_line, load_design, point_count, queue_design,
-                                     queue_stored, reseed_stored, start_draft, unique_name)
+                                     queue_stored, reseed_stored, start_draft)
 from tuitune.tui.design_draft import (Checked, Draft, check, describe_problem, from_baseline, from_file, set_role,
                                       toggle_scale)
 from tuitune.tui.screens.base import PaneScreen
@@ -282,14 +283,14 @@ class DesignScreen(PaneScreen):
     def action_copy(self) -> None:
         if self.draft is None:
             return
-        name = unique_name(self.draft.name or "study", self.data.names)
+        name = search.unique_name(self.draft.name or "study", self.data.names)
         copy = replace(self.draft.with_settings({**self.draft.settings, "name": name}), stored=False,
                        source=f"a copy of {self.draft.source}")
         self.change(copy, self.query_one(ParamTable).selected)
         self.notify(f"editing {name}, a copy: nothing stored changes until you queue it")
 
     def action_baseline(self) -> None:
-        self.change(from_baseline(self.backend.project.baseline, unique_name("study", self.data.names)))
+        self.change(from_baseline(self.backend.project.baseline, search.unique_name("study", self.data.names)))
 
     def action_axis(self, which: str) -> None:
         study = self.checked.study
