@@ -256,6 +256,26 @@ def test_transition_errors(store, trial):
     assert store.get_trial(trial.id).state is S.QUEUED and len(store.events(trial.id)) == 1
 
 
+def test_a_lost_trial_and_its_retry_are_written_together(store, trial):
+    for state in (S.STARTING, S.RUNNING):
+        store.transition(trial.id, state)
+    retry = Trial(trial.study_id, trial.index, trial.params, seed=trial.seed, retry_of=trial.id, reason="again")
+    lost = store.transition(trial.id, S.LOST, reason="vanished", retry=retry)
+    again = store.trials(study_id=trial.study_id)[-1]
+    assert lost.state is S.LOST and again.retry_of == trial.id and again.state is S.QUEUED
+    assert again.reason == "again" and [e.new for e in store.events(again.id)] == [S.QUEUED]
+
+
+def test_a_retry_that_cannot_be_written_leaves_the_trial_as_it_was(store, trial):
+    store.transition(trial.id, S.STARTING)
+    before, events = store.get_trial(trial.id), store.events()
+    with pytest.raises(NotFound):  # its study is gone: nothing of the transition is kept
+        store.transition(trial.id, S.LOST, retry=Trial(999, 0, {}, retry_of=trial.id))
+    with pytest.raises(ValueError, match="retry_of"):
+        store.transition(trial.id, S.LOST, retry=Trial(trial.study_id, 0, {}, retry_of=None))
+    assert store.get_trial(trial.id) == before and store.events() == events
+
+
 def test_set_objective_keeps_nan_and_inf_apart_from_none(store, trial):
     assert store.get_trial(trial.id).objective is None
     for value in (0.5, math.inf, -math.inf):

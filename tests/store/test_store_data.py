@@ -206,7 +206,7 @@ def test_readonly_reader_sees_commits_and_cannot_write(tmp_path, space):
         with pytest.raises(StoreError, match="read-only"):
             reader.add_round(Round("x"))
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
-            reader.db.conn.execute("DELETE FROM rounds")
+            reader.conn.execute("DELETE FROM rounds")
         reader.close()
     with Store.open(path, readonly=True) as later:  # after the writer closed (no -wal/-shm left)
         assert later.get_trial(t.id).state == "starting" and later.curve(t.id, "loss") == [(0, 1.0, 0.0)]

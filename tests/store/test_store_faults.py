@@ -70,7 +70,7 @@ def test_kill_9_leaves_every_change_whole(tmp_path):
 
 def check_whole(path: Path) -> None:
     with Store.open(path, readonly=True) as store:
-        conn = store.db.conn
+        conn = store.conn
         assert store.integrity_check() == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,7 @@ EXPECTED = Path(__file__).with_name("expected_schema.sql")
 
 def test_empty_database_migrates_to_the_committed_schema(tmp_path):
     with Store.open(tmp_path / "store.db") as store:
-        got = schema.dump(store.db)
+        got = schema.dump(store.conn)
     if os.environ.get("TUITUNE_UPDATE_SCHEMA"):
         EXPECTED.write_text(got)
     assert got == EXPECTED.read_text(), (
@@ -32,12 +34,12 @@ def test_empty_database_migrates_to_the_committed_schema(tmp_path):
 
 def test_memory_and_file_stores_have_the_same_schema(tmp_path):
     with Store.open(tmp_path / "store.db") as f, Store.memory() as m:
-        assert schema.dump(f.db) == schema.dump(m.db)
+        assert schema.dump(f.conn) == schema.dump(m.conn)
 
 
 def test_versions_table_and_pragmas(tmp_path):
     with Store.open(tmp_path / "store.db") as store:
-        conn = store.db.conn
+        conn = store.conn
         names = [r[0] for r in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
         assert names == [m.__name__ for m in MIGRATIONS]
         assert store.schema_version == CURRENT_VERSION == len(MIGRATIONS)
@@ -52,10 +54,22 @@ def test_reopening_applies_nothing_again(tmp_path):
     path = tmp_path / "store.db"
     with Store.open(path) as store:
         store.add_round(Round("keep me"))
-        before = list(store.db.conn.execute("SELECT name, applied_at FROM _migrations"))
+        before = list(store.conn.execute("SELECT name, applied_at FROM _migrations"))
     with Store.open(path) as store:
-        assert list(store.db.conn.execute("SELECT name, applied_at FROM _migrations")) == before
+        assert list(store.conn.execute("SELECT name, applied_at FROM _migrations")) == before
         assert [r.goal for r in store.rounds()] == ["keep me"]
+
+
+def test_reading_an_up_to_date_store_does_not_import_sqlite_utils(tmp_path):
+    """sqlite-utils costs ~45 ms to import: a reader (the TUI's first paint, ``tuitune status``)
+    must not pay it; the first write does."""
+    path = tmp_path / "store.db"
+    Store.open(path).close()
+    code = ("import sys; from tuitune.store import Store; from tuitune.domain import Round\n"
+            f"s = Store.open({str(path)!r}); s.rounds(); s.trials(); before = 'sqlite_utils' in sys.modules\n"
+            "s.add_round(Round('g')); print(before, 'sqlite_utils' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
 
 
 def m002_test_notes(db: Database) -> None:
@@ -74,8 +88,8 @@ def test_a_later_migration_upgrades_an_existing_database(tmp_path, monkeypatch):
     monkeypatch.setattr(schema, "MIGRATIONS", [*MIGRATIONS, m002_test_notes])
     with Store.open(path) as store:
         assert store.schema_version == CURRENT_VERSION + 1
-        assert [r[0] for r in store.db.conn.execute("SELECT test_note FROM rounds")] == ["migrated"]
-        assert store.db.conn.execute("PRAGMA user_version").fetchone()[0] == CURRENT_VERSION + 1
+        assert [r[0] for r in store.conn.execute("SELECT test_note FROM rounds")] == ["migrated"]
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == CURRENT_VERSION + 1
 
 
 def test_a_failing_migration_leaves_the_previous_version(tmp_path, monkeypatch):
@@ -84,10 +98,10 @@ def test_a_failing_migration_leaves_the_previous_version(tmp_path, monkeypatch):
     monkeypatch.setattr(schema, "MIGRATIONS", [*MIGRATIONS, m002_test_notes, m003_test_broken])
     with pytest.raises(RuntimeError, match="migration bug"):
         Store.open(path)
-    db = Database(sqlite3.connect(path))
-    assert "half_done" not in db.table_names()
-    assert schema.applied(db) == [m.__name__ for m in MIGRATIONS] + ["m002_test_notes"]
-    db.close()
+    conn = sqlite3.connect(path)
+    assert "half_done" not in Database(conn).table_names()
+    assert schema.applied(conn) == [m.__name__ for m in MIGRATIONS] + ["m002_test_notes"]
+    conn.close()
 
 
 def test_a_newer_schema_is_refused(tmp_path):
@@ -131,4 +145,4 @@ def test_concurrent_first_opens_migrate_once(tmp_path):
         t.join()
     assert errors == []
     with Store.open(path) as store:
-        assert [r[0] for r in store.db.conn.execute("SELECT count(*) FROM _migrations")] == [len(MIGRATIONS)]
+        assert [r[0] for r in store.conn.execute("SELECT count(*) FROM _migrations")] == [len(MIGRATIONS)]

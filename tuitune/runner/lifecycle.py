@@ -217,12 +217,13 @@ class Lifecycle:
         trial = active.trial
         if state not in TRANSITIONS[trial.state] and TrialState.RUNNING in TRANSITIONS[trial.state]:
             trial = self.store.transition(trial.id, TrialState.RUNNING, reason="started (seen after a runner restart)")
-        trial = self.store.transition(trial.id, state, reason=reason, **fields)
+        retry = self.retry_for(trial, always=active.never_started) if state is TrialState.LOST else None
+        trial = self.store.transition(trial.id, state, reason=reason, retry=retry, **fields)
         self.executor.release(active.handle)
         del self.active[trial.id]
         log.info("trial %s %s: %s", trial.id, state, reason)
-        if state is TrialState.LOST:
-            self.retry_lost(trial, always=active.never_started)
+        if retry is not None:
+            log.info("trial %s queued again: %s", trial.id, retry.reason)
         return trial
 
     def _ending(self, active: Active, record: dict[str, Any] | None) -> tuple[TrialState, str]:
@@ -275,9 +276,10 @@ class Lifecycle:
         [new] = self.store.add_trials([_again(trial, reason)])
         return f"queued as trial {new.id}"
 
-    def retry_lost(self, trial: Trial, *, always: bool = False) -> Trial | None:
-        """Queue a LOST trial again, while its attempts stay within ``project.max_retries``
-        (``always``: it never ran, so it costs no attempt)."""
+    def retry_for(self, trial: Trial, *, always: bool = False) -> Trial | None:
+        """The retry to queue with a trial ending LOST (the store writes both in one
+        transaction), while its attempts stay within ``project.max_retries`` (``always``: it
+        never ran, so it costs no attempt); ``None`` once they are spent."""
         attempts, old = 0, trial
         while old.retry_of is not None:
             attempts += 1
@@ -285,9 +287,7 @@ class Lifecycle:
         if not always and attempts >= self.project.max_retries:
             return None
         why = "it never started" if always else f"lost, attempt {attempts + 2} of {self.project.max_retries + 1}"
-        [new] = self.store.add_trials([_again(trial, f"retry of trial {trial.id} ({why})")])
-        log.info("trial %s queued as a retry of trial %s", new.id, trial.id)
-        return new
+        return _again(trial, f"retry of trial {trial.id} ({why})")
 
 
 def _again(trial: Trial, reason: str) -> Trial:

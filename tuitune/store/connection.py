@@ -4,8 +4,8 @@ Why it is shaped like this:
 
 * The connection is in driver autocommit mode (``isolation_level=None``): the
   :class:`~tuitune.store.store.Store` issues ``BEGIN IMMEDIATE``/``COMMIT`` itself, so no
-  statement ever opens a transaction behind its back. sqlite-utils' ``Database`` wraps it and
-  nests its own writes as savepoints inside ours.
+  statement ever opens a transaction behind its back. sqlite-utils' ``Database``, wrapped
+  around it on the first write, nests its own writes as savepoints inside ours.
 * WAL lets readers read while the one writer writes; ``synchronous=NORMAL`` is durable enough in
   WAL (a crash never tears a commit; a power cut may lose the last ones) and avoids an fsync per
   commit; the busy timeout makes a second writer wait instead of failing; foreign keys are off by
@@ -21,8 +21,6 @@ import os
 import sqlite3
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from tuitune.domain.errors import StoreError
 from tuitune.store.mounts import check_local
 from tuitune.store.schema import CURRENT_VERSION, applied, check_known, migrate
@@ -31,8 +29,8 @@ BUSY_TIMEOUT_S = 10.0
 """How long a write waits for another writer's lock before giving up."""
 
 
-def open_file(path: str | os.PathLike[str], *, readonly: bool) -> tuple[Database, str, int]:
-    """``(database, absolute path, schema version)`` of the store file at ``path``."""
+def open_file(path: str | os.PathLike[str], *, readonly: bool) -> tuple[sqlite3.Connection, str, int]:
+    """``(connection, absolute path, schema version)`` of the store file at ``path``."""
     where = os.path.abspath(os.path.expanduser(os.fspath(path)))
     check_local(where)
     if readonly and not os.path.isfile(where):
@@ -47,37 +45,36 @@ def open_file(path: str | os.PathLike[str], *, readonly: bool) -> tuple[Database
     try:
         conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                check_same_thread=True, uri=readonly)
-        db, version = _prepare(conn, where, readonly=readonly)
+        version = _prepare(conn, where, readonly=readonly)
     except sqlite3.DatabaseError as e:
         raise StoreError(explain(e, where)) from e
-    return db, where, version
+    return conn, where, version
 
 
-def open_memory() -> tuple[Database, int]:
-    """``(database, schema version)`` of a new private in-memory store."""
+def open_memory() -> tuple[sqlite3.Connection, int]:
+    """``(connection, schema version)`` of a new private in-memory store."""
     conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=True)
-    return _prepare(conn, ":memory:", readonly=False)
+    return conn, _prepare(conn, ":memory:", readonly=False)
 
 
-def _prepare(conn: sqlite3.Connection, where: str, *, readonly: bool) -> tuple[Database, int]:
+def _prepare(conn: sqlite3.Connection, where: str, *, readonly: bool) -> int:
+    """Configure ``conn`` and migrate its database (unless ``readonly``); its schema version."""
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
-        # execute_plugins=False: a user's sqlite-utils plugins have no business in our connection.
-        db = Database(conn, execute_plugins=False, recursive_triggers=False)
         if readonly:
-            names = applied(db)
+            names = applied(conn)
             check_known(names, where)
             if len(names) < CURRENT_VERSION:
                 raise StoreError(
                     f"the store {where} has schema version {len(names)}, this tuitune needs "
                     f"{CURRENT_VERSION}; run a tuitune command that writes to it (e.g. the runner) "
                     "once to upgrade it, then read it again")
-            return db, len(names)
+            return len(names)
         if where != ":memory:":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
-        return db, migrate(db, where)
+        return migrate(conn, where)
     except BaseException:
         conn.close()
         raise

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tuitune.domain import (
@@ -143,12 +143,29 @@ def trial_row(t: Trial, created_at: float) -> dict[str, Any]:
     return row
 
 
+TRIAL_JSON = ("params", "gpus", "argv", "env")
+"""The JSON columns of ``trials``."""
+
+
 def trial_from(row: Mapping[str, Any]) -> Trial:
+    return trials_from([row])[0]
+
+
+def trials_from(rows: Sequence[Mapping[str, Any]]) -> list[Trial]:
+    """Trials of ``trials`` rows. The JSON columns of all of them are decoded in one
+    ``json.loads`` of one array: a round of 1,000 trials has 4,000 small documents, and one call
+    per document costs five times as much (the call, not the parsing, is the cost)."""
+    texts = [row[c] for row in rows for c in TRIAL_JSON]
+    values = iter(json.loads("[" + ",".join(texts) + "]"))
+    return [_trial(row, *(next(values) for _ in TRIAL_JSON)) for row in rows]
+
+
+def _trial(row: Mapping[str, Any], params: Any, gpus: Any, argv: Any, env: Any) -> Trial:
     return Trial(
-        study_id=row["study_id"], index=row["point"], params=loads(row["params"]), repeat=row["repeat"],
+        study_id=row["study_id"], index=row["point"], params=params, repeat=row["repeat"],
         seed=row["seed"], state=TrialState(row["state"]), id=row["id"], retry_of=row["retry_of"],
-        gpus=tuple(str(g) for g in loads(row["gpus"])), pid=row["pid"], pid_started=real_out(row["pid_started"]),
-        argv=tuple(loads(row["argv"])), env=loads(row["env"]), created_at=row["created_at"],
+        gpus=tuple(str(g) for g in gpus), pid=row["pid"], pid_started=real_out(row["pid_started"]),
+        argv=tuple(argv), env=env, created_at=row["created_at"],
         started_at=real_out(row["started_at"]), ended_at=real_out(row["ended_at"]),
         exit_code=row["exit_code"], reason=row["reason"], objective=real_out(row["objective"]))
 

@@ -23,12 +23,16 @@ value is never missing; other nullable REALs store NaN as the text ``'NaN'``.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from tuitune.domain.errors import StoreError
+from tuitune.store.sqlite_utils_db import database
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 VERSIONS_TABLE = "_migrations"
 
@@ -179,16 +183,12 @@ MIGRATIONS: list[Callable[[Database], None]] = [
 CURRENT_VERSION = len(MIGRATIONS)
 
 
-def _ensure_versions_table(db: Database) -> None:
-    db.execute(f"CREATE TABLE IF NOT EXISTS {VERSIONS_TABLE} "
-               "(name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
-
-
-def applied(db: Database) -> list[str]:
-    """Names of the migrations recorded in ``db``, in the order they ran."""
-    if VERSIONS_TABLE not in db.table_names():
+def applied(conn: sqlite3.Connection) -> list[str]:
+    """Names of the migrations recorded in the database of ``conn``, in the order they ran."""
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (VERSIONS_TABLE,))
+    if found.fetchone() is None:
         return []
-    return [r[0] for r in db.execute(f"SELECT name FROM {VERSIONS_TABLE} ORDER BY rowid").fetchall()]
+    return [r[0] for r in conn.execute(f"SELECT name FROM {VERSIONS_TABLE} ORDER BY rowid").fetchall()]
 
 
 def check_known(names: list[str], where: str) -> None:
@@ -202,25 +202,32 @@ def check_known(names: list[str], where: str) -> None:
             "(pip install -U tuitune), or point `store = ...` in tuitune.toml at another file")
 
 
-def migrate(db: Database, where: str = "the store") -> int:
-    """Apply every migration ``db`` lacks, each in its own ``BEGIN IMMEDIATE`` transaction.
+def migrate(conn: sqlite3.Connection, where: str = "the store") -> int:
+    """Apply every migration the database of ``conn`` lacks, each in its own ``BEGIN IMMEDIATE``
+    transaction (sqlite-utils runs a migration's script statement by statement inside it).
 
     Safe against a second process migrating at the same time: the list of applied migrations
-    is re-read under the write lock before each one. Returns the schema version.
+    is re-read under the write lock before each one. Returns the schema version. An up-to-date
+    database is only read (and sqlite-utils not even imported).
     """
-    conn = db.conn
+    names = applied(conn)
+    check_known(names, where)
+    if len(names) == len(MIGRATIONS):
+        return len(names)
+    db = database(conn)
     conn.execute("BEGIN IMMEDIATE")
     try:
-        _ensure_versions_table(db)
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {VERSIONS_TABLE} "
+                     "(name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    check_known(applied(db), where)
+    check_known(applied(conn), where)
     for number, migration in enumerate(MIGRATIONS, start=1):
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if migration.__name__ not in applied(db):
+            if migration.__name__ not in applied(conn):
                 migration(db)
                 conn.execute(f"INSERT INTO {VERSIONS_TABLE} (name, applied_at) VALUES (?, ?)",
                              (migration.__name__, time.time()))
@@ -230,12 +237,11 @@ def migrate(db: Database, where: str = "the store") -> int:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-    return len(applied(db))
+    return len(applied(conn))
 
 
-def dump(db: Database) -> str:
+def dump(conn: sqlite3.Connection) -> str:
     """The schema as sorted SQL statements (tables, indexes), for comparing two databases."""
-    rows = db.execute("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL "
-                      "ORDER BY type DESC, name").fetchall()
+    rows = conn.execute("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL "
+                        "ORDER BY type DESC, name").fetchall()
     return "".join(f"{sql};\n" for _type, _name, sql in rows)
-

@@ -9,8 +9,8 @@ Why it is shaped like this:
   change, its audit event, or ingested rows and their new file offset, commit together or not
   at all. Deferred transactions would let two writers read the same state and both "win".
 * sqlite-utils does the simple inserts (nesting its work as savepoints inside our
-  transactions); the hot paths (measurements, transitions) use ``executemany`` and plain
-  statements directly.
+  transactions), imported on the first one; every read and the hot paths (measurements,
+  transitions) use ``executemany`` and plain statements directly.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
-
 from tuitune.domain import (
     Baseline, Command, CommandKind, Decision, Event, Measurement, NotFound, Round, RoundStatus, Study,
     StoreError, Trial, TrialState, check_transition,
@@ -33,9 +31,11 @@ from tuitune.store import connection
 from tuitune.store import measurements as m
 from tuitune.store import rows as codec
 from tuitune.store.schema import CURRENT_VERSION
+from tuitune.store.sqlite_utils_db import database
 
 if TYPE_CHECKING:
     import pandas as pd
+    from sqlite_utils import Database
 
 
 class Store:
@@ -62,9 +62,11 @@ class Store:
     (:class:`~tuitune.domain.errors.NotFound`).
     """
 
-    def __init__(self, db: Database, path: str, *, readonly: bool = False, version: int = CURRENT_VERSION):
+    def __init__(self, conn: sqlite3.Connection, path: str, *, readonly: bool = False,
+                 version: int = CURRENT_VERSION):
         """Use :meth:`open` or :meth:`memory`."""
-        self.db = db
+        self.conn = conn
+        self._db: Database | None = None
         self._path = path
         self.readonly = readonly
         self._version = version
@@ -80,17 +82,17 @@ class Store:
         a missing file (``readonly``), a file that is not a store, or a schema newer than this
         code (or, ``readonly``, older).
         """
-        db, where, version = connection.open_file(path, readonly=readonly)
-        return cls(db, where, readonly=readonly, version=version)
+        conn, where, version = connection.open_file(path, readonly=readonly)
+        return cls(conn, where, readonly=readonly, version=version)
 
     @classmethod
     def memory(cls) -> Store:
         """A private in-memory store (tests, dry runs); it vanishes when closed."""
-        db, version = connection.open_memory()
-        return cls(db, ":memory:", version=version)
+        conn, version = connection.open_memory()
+        return cls(conn, ":memory:", version=version)
 
     def close(self) -> None:
-        self.db.conn.close()
+        self.conn.close()
 
     def __enter__(self) -> Store:
         return self
@@ -100,6 +102,13 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({self._path!r}{', readonly' if self.readonly else ''})"
+
+    @property
+    def db(self) -> Database:
+        """sqlite-utils over this store's connection, for the simple inserts (made on first use)."""
+        if self._db is None:
+            self._db = database(self.conn)
+        return self._db
 
     @property
     def path(self) -> str:
@@ -114,11 +123,11 @@ class Store:
     def data_version(self) -> int:
         """SQLite's ``PRAGMA data_version``: it changes when *another* connection commits, so a
         poller learns "something changed" without reading any table (own writes do not count)."""
-        return self.db.conn.execute("PRAGMA data_version").fetchone()[0]
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
     def integrity_check(self) -> str:
         """SQLite's ``PRAGMA integrity_check``: ``"ok"`` or the problems found."""
-        return "\n".join(r[0] for r in self.db.conn.execute("PRAGMA integrity_check"))
+        return "\n".join(r[0] for r in self.conn.execute("PRAGMA integrity_check"))
 
     # --- transactions -----------------------------------------------------------------------
 
@@ -126,7 +135,7 @@ class Store:
     def _write(self) -> Iterator[sqlite3.Connection]:
         if self.readonly:
             raise StoreError(f"the store {self._path} was opened read-only; open it without readonly to write")
-        conn = self.db.conn
+        conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as e:
@@ -144,7 +153,7 @@ class Store:
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         """Several SELECTs that must see one snapshot."""
-        conn = self.db.conn
+        conn = self.conn
         conn.execute("BEGIN")
         try:
             yield conn
@@ -152,7 +161,7 @@ class Store:
             _rollback(conn)
 
     def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        cur = self.db.conn.execute(sql, args)
+        cur = self.conn.execute(sql, args)
         keys = [d[0] for d in cur.description]
         return [dict(zip(keys, r)) for r in cur.fetchall()]
 
@@ -233,19 +242,22 @@ class Store:
 
     def add_trials(self, trials: Iterable[Trial]) -> list[Trial]:
         """Store new trials in state QUEUED, each with its creation event, in one transaction."""
-        ids = []
         with self._write() as conn:
-            for t in trials:
-                if t.id is not None:
-                    raise ValueError(f"trial {t.id} is already stored; a retry is a new Trial with retry_of={t.id}")
-                at = _now(t.created_at)
-                if conn.execute("SELECT 1 FROM studies WHERE id = ?", (t.study_id,)).fetchone() is None:
-                    raise NotFound(f"no study {t.study_id} in the store {self._path}")
-                tid = self.db["trials"].insert(codec.trial_row(t, at)).last_pk
-                reason = t.reason or (f"retry of trial {t.retry_of}" if t.retry_of is not None else "created")
-                _event(conn, tid, None, TrialState.QUEUED, at, reason)
-                ids.append(tid)
-            return [codec.trial_from(r) for r in _trial_rows(conn, ids)]
+            return codec.trials_from(_trial_rows(conn, self._insert_trials(conn, trials)))
+
+    def _insert_trials(self, conn: sqlite3.Connection, trials: Iterable[Trial]) -> list[int]:
+        ids = []
+        for t in trials:
+            if t.id is not None:
+                raise ValueError(f"trial {t.id} is already stored; a retry is a new Trial with retry_of={t.id}")
+            at = _now(t.created_at)
+            if conn.execute("SELECT 1 FROM studies WHERE id = ?", (t.study_id,)).fetchone() is None:
+                raise NotFound(f"no study {t.study_id} in the store {self._path}")
+            tid = self.db["trials"].insert(codec.trial_row(t, at)).last_pk
+            reason = t.reason or (f"retry of trial {t.retry_of}" if t.retry_of is not None else "created")
+            _event(conn, tid, None, TrialState.QUEUED, at, reason)
+            ids.append(tid)
+        return ids
 
     def get_trial(self, id: int) -> Trial:
         return codec.trial_from(self._one("SELECT * FROM trials WHERE id = ?", (id,), f"trial {id}"))
@@ -269,10 +281,10 @@ class Store:
         if limit is not None:
             sql += " LIMIT ?"
             args.append(limit)
-        return [codec.trial_from(r) for r in self._rows(sql, args)]
+        return codec.trials_from(self._rows(sql, args))
 
     def transition(self, trial_id: int, new_state: TrialState | str, *, reason: str = "",
-                   at: float | None = None, **fields: Any) -> Trial:
+                   at: float | None = None, retry: Trial | None = None, **fields: Any) -> Trial:
         """Move a trial to ``new_state``, updating ``fields`` and writing its event, atomically.
 
         The current state is read under the write lock and checked with
@@ -281,8 +293,14 @@ class Store:
         any of ``pid, pid_started, gpus, argv, env, exit_code, started_at, ended_at, objective``.
         Unless given, ``started_at`` is set to ``at`` on entering RUNNING and ``ended_at`` on
         entering a terminal state (when not set already). ``reason`` becomes the trial's reason.
+
+        ``retry``, a new trial with ``retry_of=trial_id``, is queued in the same transaction, so
+        no reader ever sees a lost trial ended without the retry that replaces it (``tuitune run
+        --wait`` would take "every trial ended" for the end of the study).
         """
         new_state = TrialState(new_state)
+        if retry is not None and retry.retry_of != trial_id:
+            raise ValueError(f"a retry of trial {trial_id} needs retry_of={trial_id}, not {retry.retry_of}")
         unknown = set(fields) - codec.TRIAL_FIELDS.keys()
         if unknown:
             raise TypeError(f"transition() got unknown fields {sorted(unknown)}; "
@@ -302,6 +320,8 @@ class Store:
             conn.execute(f"UPDATE trials SET state = ?, reason = ?{sets} WHERE id = ?",
                          (new_state.value, reason, *(codec.TRIAL_FIELDS[k](v) for k, v in fields.items()), trial_id))
             _event(conn, trial_id, old, new_state, at, reason)
+            if retry is not None:
+                self._insert_trials(conn, [retry])
             return codec.trial_from(_trial_rows(conn, [trial_id])[0])
 
     def set_objective(self, trial_id: int, value: float | None) -> None:
@@ -329,7 +349,7 @@ class Store:
             args.append(round_id)
         sql = "SELECT state, count(*) FROM trials" + (" WHERE " + " AND ".join(where) if where else "")
         counts = {s: 0 for s in TrialState}
-        for state, n in self.db.conn.execute(sql + " GROUP BY state", args):
+        for state, n in self.conn.execute(sql + " GROUP BY state", args):
             counts[TrialState(state)] = n
         return counts
 
@@ -377,19 +397,19 @@ class Store:
 
     def offset(self, trial_id: int, source: str) -> int:
         """The byte offset up to which ``source`` of the trial was ingested (0 when never)."""
-        return m.offset(self.db.conn, trial_id, source)
+        return m.offset(self.conn, trial_id, source)
 
     def cursor(self, trial_id: int, source: str) -> str:
         """The cursor stored by the last :meth:`ingest` of ``source`` (``""`` when never)."""
-        return m.cursor(self.db.conn, trial_id, source) or ""
+        return m.cursor(self.conn, trial_id, source) or ""
 
     def cursors(self, trial_id: int) -> dict[str, str]:
         """source -> stored cursor of every source of the trial ingested so far."""
-        return m.cursors(self.db.conn, trial_id)
+        return m.cursors(self.conn, trial_id)
 
     def curve(self, trial_id: int, name: str) -> list[tuple[int, float, float]]:
         """``(step, value, wall_time)`` of one metric of one trial, in step order."""
-        return m.curve(self.db.conn, trial_id, name)
+        return m.curve(self.conn, trial_id, name)
 
     def curves(self, *, study_id: int | None = None, round_id: int | None = None,
                names: Iterable[str] | None = None, trial_ids: Iterable[int] | None = None
@@ -397,7 +417,7 @@ class Store:
         """trial id -> metric -> ``(step, value, wall_time)`` in step order, for every trial of a
         study or round (or of ``trial_ids``), optionally only the metrics ``names``; one query.
         The shape :meth:`tuitune.analysis.curves.Curves.of` reads."""
-        return m.curves(self.db.conn, study_id, round_id, names, trial_ids)
+        return m.curves(self.conn, study_id, round_id, names, trial_ids)
 
     def curves_frame(self, *, study_id: int | None = None, round_id: int | None = None,
                      names: Iterable[str] | None = None, trial_ids: Iterable[int] | None = None,
@@ -414,11 +434,11 @@ class Store:
     def latest(self, *, study_id: int | None = None,
                round_id: int | None = None) -> dict[int, dict[str, tuple[int, float]]]:
         """trial id -> metric -> ``(step, value)`` at the highest step reported."""
-        return m.latest(self.db.conn, study_id, round_id)
+        return m.latest(self.conn, study_id, round_id)
 
     def metric_names(self, *, study_id: int | None = None, round_id: int | None = None) -> list[str]:
         """Names of the metrics reported (by trials of a study or round), sorted."""
-        return m.metric_names(self.db.conn, study_id, round_id)
+        return m.metric_names(self.conn, study_id, round_id)
 
     # --- commands ---------------------------------------------------------------------------
 
