@@ -5,10 +5,14 @@ Builds the store a busy round looks like: 1,000 trials, 984 ended with 200 steps
 the runner caches as it ingests. Then, in the same run:
 
 * **Cold start** (target: ratio <= 2): wall time from spawning ``python`` to the first pane
-  showing its data, for ``tuitune`` on that store (it opens on Monitor, where its trials are,
+  showing its data, for the ``tuitune`` command on that store (``tuitune.cli.main``, argument
+  parsing and the real runner probe included; it opens on Monitor, where its trials are,
   and counts once its first reload has put the table on screen; the curves follow) against a
   bare Textual app (one ``Static``, counted at its first paint). Both run headless at 120x40 in a fresh interpreter, imports
-  included, the median of ``--starts`` spawns each.
+  included, the median of ``--starts`` spawns each, after one spawn of each that is not counted:
+  it lets Python write its bytecode cache (even where ``PYTHONDONTWRITEBYTECODE`` is set), as
+  every start but a fresh install's first has it; without it the editable ``tuitune`` package
+  would be compiled from source at every start while Textual, installed by pip, never is.
 * **One Monitor refresh** (target: <= 50 ms CPU): ``time.process_time`` (every thread: the store
   lanes, plotext and Textual's rendering) of one whole refresh of the real pane after each
   running trial reported a new step (table updated, curves re-read and redrawn, log tail read,
@@ -26,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -141,37 +146,50 @@ def run_child(kind: str, folder: Path) -> None:
         Bare().run(headless=True, size=SIZE)
         return
 
+    # The real command, ``tuitune -C FOLDER``, with two things patched in: it runs headless at
+    # SIZE, and a 5 ms timer watches for the first screen (then walks the other panes).
+    from tuitune import cli
+    from tuitune.tui.app import TuituneApp
     from tuitune.tui.screens.base import PaneScreen
     from tuitune.tui.screens.monitor import MonitorScreen
 
-    app = make_app(folder)
     panes = iter(("goal", "design", "review", "decide"))
     state = {"shown": False}
 
-    def loaded(screen: object) -> bool:
+    def loaded(app: TuituneApp) -> bool:
+        screen = app.screen
         return isinstance(screen, PaneScreen) and not screen._reloading and not any(
             w.is_running for w in app.workers)
 
-    def tick() -> None:
+    def tick(app: TuituneApp) -> None:
         screen = app.screen
         if not state["shown"]:
             if isinstance(screen, MonitorScreen) and screen.data.total and not screen._reloading:
                 state["shown"] = True
                 app.call_after_refresh(print, "shown", flush=True)
             return
-        if loaded(screen):
+        if loaded(app):
             mode = next(panes, None)
             app.exit() if mode is None else app.switch_mode(mode)
 
-    app.call_later(lambda: app.set_interval(0.005, tick))
-    app.run(headless=True, size=SIZE)
+    run, mount = TuituneApp.run, TuituneApp.on_mount
+
+    def watched_mount(app: TuituneApp) -> None:
+        mount(app)
+        app.set_interval(0.005, lambda: tick(app))
+
+    TuituneApp.on_mount = watched_mount
+    TuituneApp.run = lambda app, **_: run(app, headless=True, size=SIZE)
+    code = cli.main(["-C", str(folder)])
+    if code:
+        raise SystemExit(code)
 
 
-def spawn(kind: str, folder: Path) -> tuple[float, float]:
+def spawn(kind: str, folder: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
     """Seconds from spawn to ``shown``, and the child's peak RSS in MB."""
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, __file__, "--child", kind, str(folder)], stdout=subprocess.PIPE,
-                            text=True, cwd=ROOT)
+                            text=True, cwd=ROOT, env=env)
     assert proc.stdout is not None
     shown, hwm_kb = None, 0
     for line in proc.stdout:
@@ -248,6 +266,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         live = build(folder, args.trials, args.running, args.steps)
+        writing = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        for kind in ("bare", "tuitune"):
+            spawn(kind, folder, env=writing)  # not counted: writes the bytecode cache
         starts = {kind: [spawn(kind, folder) for _ in range(args.starts)] for kind in ("bare", "tuitune")}
         cold = {kind: statistics.median(s for s, _ in runs) for kind, runs in starts.items()}
         rss = max(r for _, r in starts["tuitune"])

@@ -15,11 +15,11 @@ from textual.app import ComposeResult
 from textual.worker import Worker, WorkerState
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer
 
 from tuitune.domain.errors import TuituneError
 from tuitune.tui.backend import Backend
 from tuitune.tui.overview import Overview
+from tuitune.tui.widgets.footer import PaneFooter
 from tuitune.tui.widgets.status_line import StatusLine
 
 
@@ -47,7 +47,7 @@ class PaneScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusLine(self.backend.project.name, id="status-line")
         yield from self.compose_body()
-        yield Footer()
+        yield PaneFooter()
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
@@ -59,7 +59,8 @@ class PaneScreen(Screen[None]):
         self.query_one(StatusLine).show(overview)
 
     def on_screen_resume(self) -> None:
-        self.request_reload()
+        if not self._reloading:  # Textual may resume a new screen twice; one first load will do
+            self.request_reload()
         if self.LIVE and self._timer is None:
             self._timer = self.set_interval(self.backend.refresh_s, self.request_reload)
         elif self._timer is not None:

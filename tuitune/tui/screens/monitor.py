@@ -123,7 +123,9 @@ class MonitorScreen(PaneScreen):
             table.show(data)
             self._show_info()
             self._show_detail()
-        self.load_details()
+        # The table is painted first; the curves (plotext and numpy imported on the first one,
+        # which would compete with that paint for the interpreter) follow.
+        self.call_after_refresh(self.load_details)
 
     def on_trials_table_highlighted(self, event: TrialsTable.Highlighted) -> None:
         if event.trial_id != self._details_for:
