@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.abc
+import importlib.util
 import json
 import os
 import statistics
@@ -36,7 +38,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -147,42 +151,65 @@ def run_child(kind: str, folder: Path) -> None:
         return
 
     # The real command, ``tuitune -C FOLDER``, with two things patched in: it runs headless at
-    # SIZE, and a 5 ms timer watches for the first screen (then walks the other panes).
+    # SIZE, and a 5 ms timer watches for the first screen (then walks the other panes). The
+    # patch is applied when the command imports the App, so the child imports nothing early.
     from tuitune import cli
-    from tuitune.tui.app import TuituneApp
-    from tuitune.tui.screens.base import PaneScreen
-    from tuitune.tui.screens.monitor import MonitorScreen
 
     panes = iter(("goal", "design", "review", "decide"))
     state = {"shown": False}
 
-    def loaded(app: TuituneApp) -> bool:
-        screen = app.screen
-        return isinstance(screen, PaneScreen) and not screen._reloading and not any(
-            w.is_running for w in app.workers)
+    def tick(app) -> None:
+        from tuitune.tui.screens.base import PaneScreen
+        from tuitune.tui.screens.monitor import MonitorScreen
 
-    def tick(app: TuituneApp) -> None:
         screen = app.screen
         if not state["shown"]:
             if isinstance(screen, MonitorScreen) and screen.data.total and not screen._reloading:
                 state["shown"] = True
                 app.call_after_refresh(print, "shown", flush=True)
             return
-        if loaded(app):
+        loaded = isinstance(screen, PaneScreen) and not screen._reloading and not any(
+            w.is_running for w in app.workers)
+        if loaded:
             mode = next(panes, None)
             app.exit() if mode is None else app.switch_mode(mode)
 
-    run, mount = TuituneApp.run, TuituneApp.on_mount
+    def patch(module: ModuleType) -> None:
+        app_class = module.TuituneApp
+        run, mount = app_class.run, app_class.on_mount
 
-    def watched_mount(app: TuituneApp) -> None:
-        mount(app)
-        app.set_interval(0.005, lambda: tick(app))
+        def watched_mount(app) -> None:
+            mount(app)
+            app.set_interval(0.005, lambda: tick(app))
 
-    TuituneApp.on_mount = watched_mount
-    TuituneApp.run = lambda app, **_: run(app, headless=True, size=SIZE)
+        app_class.on_mount = watched_mount
+        app_class.run = lambda app, **_: run(app, headless=True, size=SIZE)
+
+    after_import("tuitune.tui.app", patch)
     code = cli.main(["-C", str(folder)])
     if code:
         raise SystemExit(code)
+
+
+def after_import(name: str, patch: Callable[[ModuleType], None]) -> None:
+    """Call ``patch(module)`` as soon as module ``name`` has been imported, wherever that happens."""
+
+    class Finder(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, path, target=None):
+            if fullname != name:
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.util.find_spec(fullname)
+            run_module = spec.loader.exec_module
+
+            def exec_module(module: ModuleType) -> None:
+                run_module(module)
+                patch(module)
+
+            spec.loader.exec_module = exec_module
+            return spec
+
+    sys.meta_path.insert(0, Finder())
 
 
 def spawn(kind: str, folder: Path, env: dict[str, str] | None = None) -> tuple[float, float]:

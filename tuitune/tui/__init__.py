@@ -6,6 +6,7 @@ into :class:`~tuitune.tui.app.TuituneApp`, so tests build the App with fakes ins
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 
@@ -17,6 +18,7 @@ def run(project_file: Path, *, low_bandwidth: bool = False, start: str | None = 
     ``marker`` is the plots' marker style (default: ``$TUITUNE_MARKER``, else ``braille``).
     Quitting, or losing the terminal, never stops a trial: they belong to the runner daemon.
     """
+    gc.disable()  # until TuituneApp.run freezes what start-up made: see there
     from tuitune import config
     from tuitune.tui.app import TuituneApp
     from tuitune.tui.backend import Backend, DaemonRunner, default_marker

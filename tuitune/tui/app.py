@@ -80,6 +80,7 @@ class TuituneApp(App[None]):
         never walked again; garbage made from here on is collected as usual.
         """
         gc.freeze()
+        gc.enable()  # tuitune.tui.run disables it while Textual is imported, for the same reason
         return super().run(**kwargs)
 
     def on_mount(self) -> None:

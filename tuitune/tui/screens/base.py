@@ -19,7 +19,7 @@ from textual.timer import Timer
 from tuitune.domain.errors import TuituneError
 from tuitune.tui.backend import Backend
 from tuitune.tui.overview import Overview
-from tuitune.tui.widgets.footer import PaneFooter
+from tuitune.tui.widgets.footer import KeyBar
 from tuitune.tui.widgets.status_line import StatusLine
 
 
@@ -47,7 +47,7 @@ class PaneScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusLine(self.backend.project.name, id="status-line")
         yield from self.compose_body()
-        yield PaneFooter()
+        yield KeyBar()
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
