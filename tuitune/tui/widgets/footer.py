@@ -10,6 +10,7 @@ on a key presses it, and at narrow widths the spacing tightens before anything i
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -75,18 +76,18 @@ class KeyBar(Widget):
         for pad in (1, 0):  # roomy when every key fits so, else tight
             parts = [self._part(binding, pad) for binding, _ in keys]
             tail = self._part(palette[0], pad) if palette else ""
-            if sum(map(len, parts)) + (len(parts) - 1) * (1 - pad) + len(tail) + 1 <= width:
+            if sum(map(cell_len, parts)) + (len(parts) - 1) * (1 - pad) + cell_len(tail) + 1 <= width:
                 break
         line, self._spans = Text(no_wrap=True, overflow="crop"), []
-        room = width - (len(tail) + 1 if palette else 0)
+        room = width - (cell_len(tail) + 1 if palette else 0)
         for (binding, enabled), part in zip(keys, parts):  # whole keys, in order, while they fit
             gap = " " if line and not pad else ""
-            if line.cell_len + len(gap) + len(part) > room:
+            if line.cell_len + len(gap) + cell_len(part) > room:
                 break
             line.append(gap)
             self._append(line, binding, enabled, pad)
-        if palette is not None and width > len(tail):
-            line.append(" " * (width - line.cell_len - len(tail) - 1))
+        if palette is not None and width > cell_len(tail):
+            line.append(" " * (width - line.cell_len - cell_len(tail) - 1))
             line.append("▏", style=Style(dim=True))
             self._append(line, *palette, pad)
         return line
