@@ -72,9 +72,11 @@ def number(value: float | None) -> str:
 
 
 def duration(seconds: float | None) -> str:
-    """``42s``, ``29m59s``, ``5h02m``, ``123h``; ``–`` before the trial starts."""
+    """``0.8s``, ``42s``, ``29m59s``, ``5h02m``, ``123h``; ``–`` before the trial starts."""
     if seconds is None:
         return "–"
+    if seconds < 9.95:  # tenths while they tell short trials apart (a smoke test, the demo)
+        return f"{max(seconds, 0):.1f}s"
     s = int(seconds)
     if s < 60:
         return f"{s}s"
