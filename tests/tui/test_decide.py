@@ -11,7 +11,7 @@ from rich.text import Text
 from tuitune import analysis, config, search
 from tuitune.domain import (Algorithm, Baseline, Condition, Hyperparameter, Objective, ParamType, Project, Role,
                             Round, RoundStatus, SearchSpace, Study, Trial, TrialState as S, Verdict)
-from tuitune.domain.errors import TuituneError
+from tuitune.domain.errors import StoreError, TuituneError
 from tuitune.store import Store
 from tuitune.tui import decide_data as dd
 from tuitune.tui.screens.decide import DecideScreen
@@ -155,6 +155,27 @@ def test_queue_creates_two_studies_once_and_shares_the_baseline(seeded: Path) ->
         assert shared.id == base.id and queued == 4
         # seed studies never rank as candidates
         assert [c.trial.id for c in dd.load_decide(store, project).candidates] == [c.trial.id for c in data.candidates]
+
+
+def test_queueing_again_finishes_what_a_failed_queue_left(seeded: Path, monkeypatch) -> None:
+    project = config.load_project(seeded)
+    real_queue = dd.intents.queue_study
+
+    def failing_for_the_candidate(store, study, count=None):
+        if study.extra.get(dd.DECIDE) == "candidate":
+            raise StoreError("the disk is full")
+        return real_queue(store, study, count)
+
+    with open_store(seeded) as store:
+        data = dd.load_decide(store, project)
+        best = data.candidate.trial.id
+        monkeypatch.setattr(dd.intents, "queue_study", failing_for_the_candidate)
+        with pytest.raises(StoreError):
+            dd.queue_seed_repeats(store, 2, best, data.baseline, 3)
+        monkeypatch.setattr(dd.intents, "queue_study", real_queue)
+        cand, base, queued = dd.queue_seed_repeats(store, 2, best, data.baseline, 3)
+        assert queued == 3 and [len(store.trials(study_id=s.id)) for s in (cand, base)] == [3, 3]
+        assert dd.queue_seed_repeats(store, 2, best, data.baseline, 3)[2] == 0
 
 
 def test_comparison_fills_in_as_runs_finish(seeded: Path) -> None:

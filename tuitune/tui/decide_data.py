@@ -299,6 +299,10 @@ def queue_seed_repeats(store: Store, round_id: int, trial_id: int, baseline: Bas
 
     A baseline study of the same baseline and source study already in the round is reused.
     Returns the candidate study, the baseline study and the number of trials queued.
+
+    Each study and its trials are separate writes, so this converges instead: called again, it
+    finds the studies made and queues whatever points of them have no trials yet (a crash, or a
+    store error, between two writes leaves nothing half done for good).
     """
     current = store.get_round(round_id)
     if current.status is not RoundStatus.OPEN:
@@ -306,23 +310,22 @@ def queue_seed_repeats(store: Store, round_id: int, trial_id: int, baseline: Bas
     studies = store.studies(round_id)
     existing = _seed_studies(studies, trial_id)
     if existing is not None:
-        return (*existing, 0)
-    trial = store.get_trial(trial_id)
-    source = store.get_study(trial.study_id)
-    plan = plan_seed_studies(trial, source, baseline.config, repeats, baseline.id)
-    base = next((s for s in studies if s.extra.get(DECIDE) == "baseline"
-                 and s.extra.get("baseline_id") == baseline.id
-                 and s.extra.get("source_study") == source.id and s.configs == plan.baseline.configs), None)
-    queued = 0
-    if base is None:
-        names = {s.name for s in studies}
-        name = next(n for n in ("baseline", *(f"baseline-{k}" for k in range(2, len(names) + 3)))
-                    if n not in names)
-        base = store.add_study(replace(plan.baseline, name=name), round_id)
-        queued += len(intents.queue_study(store, base))
-    cand = store.add_study(replace(plan.candidate, extra={**plan.candidate.extra, "baseline_study": base.id}),
-                           round_id)
-    queued += len(intents.queue_study(store, cand))
+        cand, base = existing
+    else:
+        trial = store.get_trial(trial_id)
+        source = store.get_study(trial.study_id)
+        plan = plan_seed_studies(trial, source, baseline.config, repeats, baseline.id)
+        base = next((s for s in studies if s.extra.get(DECIDE) == "baseline"
+                     and s.extra.get("baseline_id") == baseline.id
+                     and s.extra.get("source_study") == source.id and s.configs == plan.baseline.configs), None)
+        if base is None:
+            names = {s.name for s in studies}
+            name = next(n for n in ("baseline", *(f"baseline-{k}" for k in range(2, len(names) + 3)))
+                        if n not in names)
+            base = store.add_study(replace(plan.baseline, name=name), round_id)
+        cand = store.add_study(replace(plan.candidate, extra={**plan.candidate.extra, "baseline_study": base.id}),
+                               round_id)
+    queued = sum(len(intents.queue_study(store, study)) for study in (base, cand))
     return cand, base, queued
 
 
