@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import importlib.abc
 import importlib.util
 import json
@@ -250,6 +251,7 @@ async def refresh_ms(folder: Path, live: list[int], steps: int, repeat: int) -> 
 
     app = make_app(folder, start="monitor", refresh_s=3600)  # refreshes happen only when asked here
     busy, idle = [], []
+    gc.freeze()  # as TuituneApp.run does before the real App starts
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         assert isinstance(screen, MonitorScreen)

@@ -61,6 +61,17 @@ def test_curves_of_a_study_in_one_answer(store, study, trials, space):
     assert store.curves(names=[]) == {} and store.curves(round_id=999) == {}
 
 
+def test_series_are_the_steps_and_values_of_curves(store, trials):
+    a, b, c = (t.id for t in trials)
+    store.add_measurements([(a, 2, "loss", 0.5, 2.0), (a, 0, "loss", 1.0, 0.0), (a, 1, "acc", math.nan, 1.0),
+                            (b, 0, "loss", 3.0, 0.5)])
+    got = store.series([a, b, c], ["loss", "acc"])
+    assert set(got) == {(a, "loss"), (a, "acc"), (b, "loss")}  # curves without a point are left out
+    assert got[(a, "loss")] == ((0, 2), (1.0, 0.5)) and got[(b, "loss")] == ((0,), (3.0,))
+    assert got[(a, "acc")][0] == (1,) and math.isnan(got[(a, "acc")][1][0])
+    assert store.series([], ["loss"]) == {} and store.series([a], []) == {}
+
+
 def _as_dict(frame) -> dict:
     """A curves frame in the shape of ``Store.curves``, for comparing the two readers."""
     out: dict = {}

@@ -190,6 +190,27 @@ def curves(conn: sqlite3.Connection, study_id: int | None = None, round_id: int 
     return out
 
 
+def series(conn: sqlite3.Connection, trial_ids: Iterable[int], names: Iterable[str]
+           ) -> dict[tuple[int, str], tuple[tuple[int, ...], tuple[float, ...]]]:
+    """(trial id, metric) -> (steps, values) in step order, for curves that are only drawn.
+
+    Why beside :func:`curves`: a live plot rereads a few whole curves several times a second.
+    Fetched one curve at a time by its primary key, without the wall time, the driver builds the
+    rows and ``zip`` the two columns: half the cost of :func:`curves`' loop over every row.
+    Curves with no point are left out. Run it inside one read transaction (one snapshot).
+    """
+    out = {}
+    names = list(names)
+    for tid in trial_ids:
+        for name in names:
+            rows = conn.execute("SELECT step, value FROM measurements WHERE trial_id = ? AND name = ? ORDER BY step",
+                                (tid, name)).fetchall()
+            if rows:
+                steps, values = zip(*rows)
+                out[(tid, name)] = (steps, tuple(math.nan if v is None else v for v in values))
+    return out
+
+
 def curves_frame(conn: sqlite3.Connection, study_id: int | None = None, round_id: int | None = None,
                  names: Iterable[str] | None = None, trial_ids: Iterable[int] | None = None, *,
                  wall_time: bool = True) -> pd.DataFrame:

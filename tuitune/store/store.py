@@ -419,6 +419,13 @@ class Store:
         The shape :meth:`tuitune.analysis.curves.Curves.of` reads."""
         return m.curves(self.conn, study_id, round_id, names, trial_ids)
 
+    def series(self, trial_ids: Iterable[int], names: Iterable[str]
+               ) -> dict[tuple[int, str], tuple[tuple[int, ...], tuple[float, ...]]]:
+        """(trial id, metric) -> (steps, values) in step order, of each of those curves that has a
+        point: what a plot draws, read from one snapshot at half the cost of :meth:`curves`."""
+        with self._read() as conn:
+            return m.series(conn, trial_ids, names)
+
     def curves_frame(self, *, study_id: int | None = None, round_id: int | None = None,
                      names: Iterable[str] | None = None, trial_ids: Iterable[int] | None = None,
                      wall_time: bool = True) -> pd.DataFrame:

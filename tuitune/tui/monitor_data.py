@@ -349,14 +349,10 @@ def plotted_ids(data: TableData, selected: int | None) -> tuple[int, ...]:
 
 def load_curves(store: Store, trial_ids: Sequence[int], selected: int | None,
                 metrics: Sequence[str]) -> CurvesData:
-    """The ``metrics`` curves (training, validation or both) of ``trial_ids`` in one query."""
-    found = store.curves(trial_ids=list(trial_ids), names=list(metrics)) if trial_ids else {}
-    series = []
-    for tid in trial_ids:
-        for metric in metrics:
-            points = found.get(tid, {}).get(metric, ())
-            series.append(Series(tid, metric, tuple(p[0] for p in points), tuple(p[1] for p in points),
-                                 tid == selected))
+    """The ``metrics`` curves (training, validation or both) of ``trial_ids``, from one snapshot."""
+    found = store.series(trial_ids, metrics)
+    series = [Series(tid, metric, *found.get((tid, metric), ((), ())), tid == selected)
+              for tid in trial_ids for metric in metrics]
     return CurvesData(tuple(trial_ids), tuple(series))
 
 
