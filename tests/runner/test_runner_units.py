@@ -253,3 +253,36 @@ def test_a_requeue_command_replayed_after_a_crash_queues_once(fed) -> None:
     assert first == again
     assert [t.retry_of for t in store.trials()].count(tid) == 1
     assert life.requeue(tid, "requeued again", since=time.time() + 1) != first, "a later request queues anew"
+
+
+def test_a_launched_trial_is_watched_even_when_the_store_refuses_running(fed, monkeypatch) -> None:
+    """The shim runs once launched: a store locked at that moment must not leave it unwatched in
+    STARTING, holding its slot, until the next runner."""
+    import time
+
+    from tuitune.domain import Project
+    from tuitune.runner.executor import LocalExecutor
+    from tuitune.runner.gpus import GpuPool
+    from tuitune.runner.lifecycle import Lifecycle
+    from tuitune.runner.lock import RunnerPaths
+
+    store, tid, folder = fed
+    executor = LocalExecutor(1, 0, GpuPool([]), grace=1.0)
+    life = Lifecycle(store, Project("python -c pass"), RunnerPaths(folder.parent), executor)
+    transition, refusals = store.transition, []
+
+    def locked_once(trial_id, new_state, **kw):
+        if new_state is TrialState.RUNNING and not refusals:
+            refusals.append(trial_id)
+            raise StoreError("the store stayed locked by another process for 10 s")
+        return transition(trial_id, new_state, **kw)
+
+    monkeypatch.setattr(store, "transition", locked_once)
+    executor.claim()
+    with pytest.raises(StoreError):
+        life.launch(store.get_trial(tid), ())
+    assert tid in life.active and store.get_trial(tid).state is TrialState.STARTING
+    _until_finished(lambda: life.step(life.active[tid], time.time()), life, tid)
+    t = store.get_trial(tid)
+    assert (t.state, t.exit_code) == (TrialState.COMPLETED, 0) and t.pid is not None
+    assert executor.held == 0, "the slot is free again"

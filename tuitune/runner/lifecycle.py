@@ -5,8 +5,9 @@ Why it is shaped like this: every state change of a trial is written here and no
 order that a kill -9 between any two steps can recover from:
 
 * **launch**: slot and GPUs claimed → ``params.json`` and ``command.json`` written → STARTING
-  (GPUs, argv, env recorded) → shim launched → RUNNING (pid and start time recorded). A runner
-  killed after the launch but before RUNNING finds the shim again by its command line.
+  (GPUs, argv, env recorded) → shim launched and watched → RUNNING (pid and start time
+  recorded; retried at each step while the store refuses it). A runner killed after the launch
+  but before RUNNING finds the shim again by its command line.
 * **ending on purpose** (stop request, timeout, divergence): the verdict goes to
   ``ending.json`` first, then STOPPING, then the process tree is stopped. The verdict decides the
   final state (KILLED, or INFEASIBLE for a diverged trial), whatever the exit code — a trainer
@@ -111,10 +112,21 @@ class Lifecycle:
             self.store.transition(trial.id, TrialState.FAILED, reason=f"cannot start the trial's shim: {exc}")
             self.executor.release(gpus)
             return
-        trial = self.store.transition(trial.id, TrialState.RUNNING, reason=f"running (shim pid {handle.pid})",
-                                      pid=handle.pid, pid_started=handle.started)
-        self.active[trial.id] = Active(trial, handle, self._feed(trial, study, trial_dir))
+        active = self.active[trial.id] = Active(trial, handle, self._feed(trial, study, trial_dir))
         log.info("trial %s started %s: %s", trial.id, on, " ".join(rendered.argv))
+        self._mark_running(active)
+
+    def _mark_running(self, active: Active, found: str = "") -> None:
+        """Record a launched trial's shim pid and state RUNNING.
+
+        The trial is watched (in :attr:`active`) before this write, so a store that refuses it
+        (locked too long) leaves a trial that is still ingested, stopped and finished: the write
+        is tried again at its next :meth:`step`, and :meth:`finish` passes through RUNNING anyway.
+        """
+        handle = active.handle
+        active.trial = self.store.transition(active.trial.id, TrialState.RUNNING, pid=handle.pid,
+                                             pid_started=handle.started,
+                                             reason=f"running (shim pid {handle.pid}{found})")
 
     def fail_to_start(self, trial: Trial, reason: str, gpus: tuple[str, ...] | None = None) -> None:
         """End a QUEUED trial that cannot start (a command that does not render, more GPUs than
@@ -142,12 +154,11 @@ class Lifecycle:
         study = self.study(trial.study_id)
         trial_dir = self.paths.trial_dir(study.id, trial.id)
         handle = self.executor.adopt(trial.id, trial_dir, trial.gpus, trial.pid, trial.pid_started)
-        if trial.state is TrialState.STARTING and trial.pid is None and handle.pid is not None:
-            trial = self.store.transition(trial.id, TrialState.RUNNING, pid=handle.pid, pid_started=handle.started,
-                                          reason=f"running (shim pid {handle.pid}, found after a runner restart)")
         active = Active(trial, handle, self._feed(trial, study, trial_dir),
                         verdict=read_ending(trial_dir), never_started=handle.pid is None and trial.pid is None)
         self.active[trial.id] = active
+        if trial.state is TrialState.STARTING and trial.pid is None and handle.pid is not None:
+            self._mark_running(active, ", found after a runner restart")
         if active.verdict is not None and active.verdict.get("stop"):
             self._stop(active, active.verdict["reason"])
         log.info("trial %s re-adopted (%s, shim pid %s)", trial.id, trial.state, handle.pid)
@@ -165,6 +176,8 @@ class Lifecycle:
         if ended is not None:
             self.finish(active, ended)
             return 0, True
+        if active.trial.state is TrialState.STARTING and active.handle.pid is not None:
+            self._mark_running(active)  # the write at launch failed
         rows, full = active.feed.pump() if active.broken is None else (0, False)
         if active.feed.diverged and active.verdict is None:
             self.end_with(active, TrialState.INFEASIBLE, active.feed.diverged, stop=self.project.divergence.stop)
