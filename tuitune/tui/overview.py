@@ -1,7 +1,9 @@
 """What the status line shows on every screen: pure loading, no Textual.
 
-Kept apart from the widget so the quick glance (``tuitune status``) and tests can use the same
-numbers the TUI shows.
+Kept apart from the widget so tests read the numbers the TUI shows without a screen. These are
+plain counts of trials by state (a lost trial and its retry are two trials); ``tuitune status``
+shows each study's progress instead, counting a retried point once
+(:mod:`tuitune.runner.overview`).
 """
 
 from __future__ import annotations
