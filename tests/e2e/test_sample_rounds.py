@@ -78,7 +78,7 @@ def test_demo_headless_runs_the_whole_round(tmp_path: Path, stop_runners: list[P
 
 def test_regex_only_sample_is_tuned_from_its_log_lines(tmp_path: Path, stop_runners: list[Path]) -> None:
     folder = tmp_path / "regex"
-    shutil.copytree(ROOT / "sample_projects" / "regex_only", folder,
+    shutil.copytree(ROOT / "tuitune" / "samples" / "regex_only", folder,
                     ignore=shutil.ignore_patterns(".tuitune", "__pycache__"))
     stop_runners.append(folder)
     text = (folder / "tuitune.toml").read_text().replace('command = "python ', f'command = "{sys.executable} ', 1)

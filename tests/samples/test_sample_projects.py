@@ -23,7 +23,7 @@ from tuitune import config, search
 from tuitune.runner.channels import RegexChannel
 from tuitune.runner.render import render
 
-SAMPLES = Path(__file__).resolve().parents[2] / "sample_projects"
+SAMPLES = Path(__file__).resolve().parents[2] / "tuitune" / "samples"
 MLP = SAMPLES / "mlp_numpy"
 REGEX = SAMPLES / "regex_only"
 TINY = ["--epochs=3", "--hidden=16"]

@@ -1,7 +1,7 @@
 """``tuitune demo``: the numpy sample project with a ready round, opened in the TUI.
 
 Why it exists: a new user should step through a real tuning round two commands after
-``git clone``. The demo copies ``sample_projects/mlp_numpy`` (a small numpy MLP that diverges at
+``git clone``. The demo copies ``tuitune/samples/mlp_numpy`` (a small numpy MLP that diverges at
 high learning rates and overfits without weight decay) into a workspace, points its command at
 this Python so the training script finds ``tuitune.report``, and creates the round the playbook
 would start with: "does weight decay help?", weight decay scientific, the learning rate and the
@@ -23,8 +23,8 @@ from pathlib import Path
 from tuitune import config
 from tuitune.domain import Round, RoundKind, RoundStatus, TuituneError, Verdict
 
-SAMPLE = Path(__file__).resolve().parents[2] / "sample_projects" / "mlp_numpy"
-"""The sample, beside the package in a source checkout (the README installs from one)."""
+SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "mlp_numpy"
+"""The sample, shipped inside the package so that the demo runs from any install."""
 GOAL = "does weight decay help?"
 STUDY_FILE = Path("studies") / "weight_decay.toml"
 
@@ -49,8 +49,8 @@ def prepare(folder: Path) -> Path:
         _create_round(project_file)  # only when a first run stopped before making it
         return project_file
     if not SAMPLE.is_dir():
-        raise TuituneError(f"the demo needs the sample projects of a source checkout, not found at {SAMPLE} "
-                           "(fix: clone the repository and `pip install -e .` from it)")
+        raise TuituneError(f"this installation of tuitune lacks its sample project {SAMPLE} "
+                           "(fix: reinstall it, `pip install --force-reinstall tuitune`)")
     if folder.exists() and any(folder.iterdir()):
         raise TuituneError(f"{folder} exists and is not a tuitune demo (fix: pick another folder, "
                            "e.g. `tuitune demo ./my-demo`)")
