@@ -67,6 +67,20 @@ class _NoCurves:
         return getattr(self._store, name)
 
 
+def test_seed_runs_are_named_by_their_study_and_seed(seeded):
+    from tuitune.tui import decide_data as dd
+
+    store, project = open_store(seeded)
+    with store:
+        decide = dd.load_decide(store, project)
+        cand, base, _ = dd.queue_seed_repeats(store, 2, decide.candidate.trial.id, decide.baseline, 2)
+        data = load_table(store, project, FROZEN)
+        for study in (cand, base):
+            rows = [r for r in data.rows if r.study_id == study.id]
+            seeds = [t.seed for t in store.trials(study_id=study.id)]
+            assert sorted(r.params for r in rows) == sorted(f"{study.name} seed={seed}" for seed in seeds)
+
+
 def test_table_rows_counts_and_objectives(seeded):
     store, project = open_store(seeded)
     with store:
