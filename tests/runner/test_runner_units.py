@@ -286,3 +286,16 @@ def test_a_launched_trial_is_watched_even_when_the_store_refuses_running(fed, mo
     t = store.get_trial(tid)
     assert (t.state, t.exit_code) == (TrialState.COMPLETED, 0) and t.pid is not None
     assert executor.held == 0, "the slot is free again"
+
+
+def test_a_large_runner_log_is_rotated_before_a_runner_starts(tmp_path) -> None:
+    from tuitune.runner.control import rotate_log
+
+    log = tmp_path / "runner.log"
+    assert rotate_log(log, limit=10) is False  # no log yet
+    log.write_text("small\n")
+    assert rotate_log(log, limit=10) is False and log.read_text() == "small\n"
+    log.write_text("x" * 11)
+    (tmp_path / "runner.log.1").write_text("older")
+    assert rotate_log(log, limit=10) is True
+    assert not log.exists() and (tmp_path / "runner.log.1").read_text() == "x" * 11

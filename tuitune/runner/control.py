@@ -23,6 +23,9 @@ from tuitune.runner.output import tail_lines
 
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 30.0
+LOG_ROTATE_BYTES = 10 * 2**20
+"""A ``runner.log`` larger than this when a runner starts becomes ``runner.log.1`` (one old log
+is kept): a runner left on a GPU box for months must not fill its disk."""
 
 
 def ensure_runner(project_root: str | os.PathLike[str], paths: RunnerPaths, *, grace: float | None = None,
@@ -37,6 +40,7 @@ def ensure_runner(project_root: str | os.PathLike[str], paths: RunnerPaths, *, g
     if found is not None:
         return found, False
     paths.folder.mkdir(parents=True, exist_ok=True)
+    rotate_log(paths.log)
     argv = [sys.executable, "-m", "tuitune.runner.daemon", str(Path(project_root).resolve())]
     if grace is not None:
         argv += ["--grace", str(grace)]
@@ -58,6 +62,18 @@ def ensure_runner(project_root: str | os.PathLike[str], paths: RunnerPaths, *, g
         raise TuituneError(f"the runner did not come up within {START_TIMEOUT:g} s; see {paths.log}")
     last = "\n  ".join(tail_lines(paths.log, 5)) or "(no output)"
     raise TuituneError(f"the runner exited at once; the end of {paths.log}:\n  {last}")
+
+
+def rotate_log(log: Path, limit: int = LOG_ROTATE_BYTES) -> bool:
+    """Move ``log`` to ``log.1`` (replacing an older one) when it is over ``limit`` bytes; whether
+    it did. Called before a runner starts, so no runner is writing it."""
+    try:
+        if log.stat().st_size <= limit:
+            return False
+        os.replace(log, log.with_name(log.name + ".1"))
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def stop_runner(paths: RunnerPaths, *, timeout: float = STOP_TIMEOUT) -> RunnerInfo | None:
