@@ -118,6 +118,8 @@ PROJECT_CASES = [
      ["remove the quotes: parallel = 2"]),
     ("parallel-zero", PROJECT + '[resources]\nparallel = 0\n', "resources.parallel", 8, [">= 1", "0"]),
     ("timeout-negative", PROJECT + '[resources]\ntimeout = -5\n', "resources.timeout", 8, ["> 0", "-5"]),
+    ("stop-grace-zero", PROJECT + '[resources]\nstop_grace = 0\n', "resources.stop_grace", 8, ["> 0", "0"]),
+    ("stop-grace-text", PROJECT + '[resources]\nstop_grace = "1m"\n', "resources.stop_grace", 8, ["number"]),
     ("gpu-pool-too-small", PROJECT + '[resources]\ngpus_per_trial = 2\ngpus = [0]\n', "resources.gpus_per_trial", 8,
      ["needs 2 GPUs", "has 1"]),
     ("gpu-id-negative", PROJECT + '[resources]\ngpus = [0, -1]\n', "resources.gpus[1]", 8, ["-1"]),

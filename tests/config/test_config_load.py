@@ -42,6 +42,7 @@ FULL_PROJECT = dedent(r"""
     gpus = [0, 1]
     timeout = 3600
     max_retries = 2
+    stop_grace = 90
 
     [baseline]
     learning_rate = 0.01
@@ -67,7 +68,7 @@ def test_full_project(project_root: Path) -> None:
                                              "logs/metrics.csv")
     assert project.divergence == DivergenceRule(("loss",), 1e3, -1.0, False)
     assert (project.parallel, project.gpus_per_trial, project.gpus) == (2, 1, ("0", "1"))
-    assert (project.timeout, project.max_retries) == (3600, 2)
+    assert (project.timeout, project.max_retries, project.stop_grace) == (3600, 2, 90)
     assert dict(project.baseline) == {"learning_rate": 0.01, "optimizer": "adam", "layers": 4, "nesterov": True}
     assert Path(project.root) == project_root.resolve()
     assert config.project_store_path(project) == Path("/abs/store.db")

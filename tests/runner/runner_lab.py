@@ -59,6 +59,7 @@ parallel = {parallel}
 gpus_per_trial = {gpus_per_trial}
 max_retries = {max_retries}
 {timeout}
+{stop_grace}
 """
 
 STUDY = """\
@@ -84,7 +85,7 @@ class Lab:
 
     def __init__(self, folder: Path, monkeypatch: pytest.MonkeyPatch, *, trainer_args: str = "", trials: int = 2,
                  parallel: int = 2, gpus: str | None = "0,1", gpus_per_trial: int = 1, max_retries: int = 0,
-                 timeout: float | None = None, stop: bool = True):
+                 timeout: float | None = None, stop: bool = True, stop_grace: float | None = None):
         from tuitune.cli import main
 
         self.folder = folder
@@ -92,7 +93,8 @@ class Lab:
         (folder / "tuitune.toml").write_text(PROJECT.format(
             python=sys.executable, trainer=TRAINER, trainer_args=trainer_args, parallel=parallel,
             gpus_per_trial=gpus_per_trial if gpus is not None else 0, max_retries=max_retries,
-            stop="true" if stop else "false", timeout="" if timeout is None else f"timeout = {timeout}"))
+            stop="true" if stop else "false", timeout="" if timeout is None else f"timeout = {timeout}",
+            stop_grace="" if stop_grace is None else f"stop_grace = {stop_grace}"))
         (folder / "study.toml").write_text(STUDY.format(trials=trials))
         if gpus is None:
             monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
@@ -108,7 +110,8 @@ class Lab:
 
         return main(["-C", str(self.folder), *argv])
 
-    def start(self, grace: float = 1.0) -> RunnerInfo:
+    def start(self, grace: float | None = 1.0) -> RunnerInfo:
+        """Start the runner; ``grace=None`` leaves it to the project's ``stop_grace``."""
         info, _ = ensure_runner(self.folder, self.paths, grace=grace, poll=0.05)
         return info
 

@@ -102,8 +102,8 @@ def test_stopping_reaches_children_setsid_children_and_daemons(lab, wait_for) ->
 
 @pytest.mark.slow
 def test_a_trial_ignoring_sigterm_is_killed_after_the_grace(lab) -> None:
-    lb = lab(trainer_args="--steps 1000 --sleep 0.05 --on-term ignore", trials=1)
-    lb.start(grace=0.5)
+    lb = lab(trainer_args="--steps 1000 --sleep 0.05 --on-term ignore", trials=1, stop_grace=0.5)
+    lb.start(grace=None)  # the project's stop_grace
     [t] = lb.queue()
     wait_ready(lb, t)
     assert lb.cli("stop", str(t.id)) == 0

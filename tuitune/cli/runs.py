@@ -50,7 +50,8 @@ def register(verbs: argparse._SubParsersAction) -> None:
     sub = runner.add_subparsers(dest="runner_verb", metavar="ACTION", required=True)
     start = sub.add_parser("start", help="start the runner detached (nothing happens if one runs)")
     start.add_argument("--grace", type=float, default=None,
-                       help="seconds between SIGTERM and SIGKILL when stopping a trial (default 30)")
+                       help="seconds between SIGTERM and SIGKILL when stopping a trial "
+                            "(default: stop_grace in tuitune.toml, 30)")
     start.add_argument("--poll", type=float, default=None, help="seconds between ingest passes (default 0.1)")
     start.set_defaults(func=run_runner_start)
     sub.add_parser("stop", help="stop the runner; its trials keep running").set_defaults(func=run_runner_stop)

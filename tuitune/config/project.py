@@ -38,7 +38,7 @@ SECTIONS: Mapping[str, tuple[str, ...]] = {
     "objective": ("metric", "direction", "aggregate"),
     "metrics": ("train", "valid", "stdout_protocol", "regex", "csv"),
     "divergence": ("metrics", "above", "below", "stop"),
-    "resources": ("parallel", "gpus_per_trial", "gpus", "timeout", "max_retries"),
+    "resources": ("parallel", "gpus_per_trial", "gpus", "timeout", "max_retries", "stop_grace"),
     "baseline": (),
 }
 """The tables of a project file and their fields (``baseline`` takes any hyperparameter name)."""
@@ -158,6 +158,7 @@ def parse_project(data: Mapping[str, Any], locator: Locator | None, file: str, r
               f"each trial needs {per_trial} GPUs but the pool has {len(gpus)} ({list(gpus)})",
               "lower gpus_per_trial or add GPU ids to gpus")
     timeout = f.number(r, ("resources",), "timeout", None, "3600")
+    grace = f.number(r, ("resources",), "stop_grace", 30.0, "30")
 
     project = None
     if objective is not None and command is not None:
@@ -165,7 +166,7 @@ def parse_project(data: Mapping[str, Any], locator: Locator | None, file: str, r
             project = Project(command=command, name=name, workdir=workdir, store=store, objective=objective,
                               train_metric=train, valid_metric=valid, metrics=channels, divergence=divergence,
                               parallel=parallel, gpus_per_trial=per_trial, gpus=gpus, timeout=timeout,
-                              max_retries=f.integer(r, ("resources",), "max_retries", 0, "0"),
+                              max_retries=f.integer(r, ("resources",), "max_retries", 0, "0"), stop_grace=grace,
                               baseline=baseline, root=str(root))
         except InvalidConfig as e:
             f.add_domain(e, lambda field: tuple(field.split(".")))

@@ -64,6 +64,8 @@ class Project:
     """Seconds after which a trial is stopped."""
     max_retries: int = 0
     """New attempts for a LOST trial."""
+    stop_grace: float = 30.0
+    """Seconds a stopped trial gets between SIGTERM and SIGKILL (to save a checkpoint, say)."""
     baseline: Mapping[str, Value] = field(default_factory=dict)
     """The current best configuration, by hyperparameter name."""
     root: str = "."
@@ -79,8 +81,15 @@ class Project:
             if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
                 problems.append(Problem(f"resources.{key}", f"needs a whole number >= {minimum}, found {v!r}",
                                         f"set {key} = {max(minimum, 1)}"))
-        if self.timeout is not None and (isinstance(self.timeout, bool) or not isinstance(self.timeout, (int, float))
-                                         or not self.timeout > 0):
+        if self.timeout is not None and not _positive(self.timeout):
             problems.append(Problem("resources.timeout", f"needs seconds > 0, found {self.timeout!r}",
                                     "remove it or set a positive number of seconds"))
+        if not _positive(self.stop_grace):
+            problems.append(Problem("resources.stop_grace", f"needs seconds > 0, found {self.stop_grace!r}",
+                                    "set stop_grace = 30"))
         raise_if_any(problems)
+
+
+def _positive(x: object) -> bool:
+    """A number of seconds > 0 (not a bool, not NaN)."""
+    return not isinstance(x, bool) and isinstance(x, (int, float)) and x > 0

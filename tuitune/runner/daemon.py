@@ -43,8 +43,6 @@ log = logging.getLogger("tuitune.runner")
 
 POLL = 0.1
 """Seconds between ingest passes and intent checks when nothing wakes the runner earlier."""
-GRACE = 30.0
-"""Default seconds between SIGTERM and SIGKILL when stopping a trial (trainers checkpoint)."""
 RECHECK = 2.0
 """Seconds after which the queue and the commands are read even if ``data_version`` is unchanged."""
 FAILURES = 3
@@ -192,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tuitune.runner.daemon",
                                      description="The tuitune runner (started by `tuitune runner start`).")
     parser.add_argument("project", help="the project folder")
-    parser.add_argument("--grace", type=float, default=GRACE, help="seconds between SIGTERM and SIGKILL")
+    parser.add_argument("--grace", type=float, default=None,
+                        help="seconds between SIGTERM and SIGKILL (default: stop_grace in tuitune.toml, 30)")
     parser.add_argument("--poll", type=float, default=POLL, help="seconds between ingest passes")
     args = parser.parse_args(argv)
     os.umask(os.umask(0o022) | 0o022)
@@ -222,12 +221,13 @@ def _serve(project, store_path, paths: RunnerPaths, args: argparse.Namespace) ->
     signal.signal(signal.SIGCHLD, lambda *_: None)  # a handler, so the signal reaches the wakeup pipe
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     pool = GpuPool(discover(configured=project.gpus))
+    grace = project.stop_grace if args.grace is None else args.grace
     with Store.open(store_path) as store:
-        executor = LocalExecutor(project.parallel, project.gpus_per_trial, pool, args.grace)
+        executor = LocalExecutor(project.parallel, project.gpus_per_trial, pool, grace)
         daemon = Daemon(store, Lifecycle(store, project, paths, executor), poll=args.poll)
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: daemon.request_exit())
-        log.info("runner pid %d for %s (grace %gs)", os.getpid(), store_path, args.grace)
+        log.info("runner pid %d for %s (grace %gs)", os.getpid(), store_path, grace)
         daemon.run(read)
     log.info("runner stopped; running trials keep running and are re-adopted by the next runner")
     return 0
