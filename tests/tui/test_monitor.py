@@ -29,7 +29,8 @@ from tuitune.tui.screens.monitor import MonitorScreen
 from tuitune.tui.widgets.monitor_add import AddTrialsModal, parse_count
 from tuitune.tui.widgets.monitor_curves import Shown
 from tuitune.tui.widgets.monitor_log import LogView
-from tuitune.tui.widgets.monitor_table import TrialsTable, duration, number
+from tuitune.runner.overview import duration
+from tuitune.tui.widgets.monitor_table import TrialsTable, number
 
 from .seed import FROZEN
 

@@ -10,7 +10,6 @@ end; Ctrl-C only detaches the display.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 import time
@@ -21,7 +20,7 @@ from tuitune.domain import CommandKind, Project
 from tuitune.domain.errors import InvalidConfig, Problem
 from tuitune.runner.control import ensure_runner, stop_runner
 from tuitune.runner.lock import RunnerPaths, running
-from tuitune.runner.overview import Overview, StudyLine, overview
+from tuitune.runner.overview import Overview, StudyLine, duration, overview
 from tuitune.store import Store
 
 REFRESH = 0.5
@@ -171,7 +170,8 @@ def _print_study(s: StudyLine, train_metric: str) -> None:
     header = ["id", "state", *names, "step", *metrics, "objective", "runtime", "gpus", "reason"]
     rows = [[str(t.id), t.state, *(_num(t.params.get(n)) for n in names),
              "" if t.step is None else str(t.step), *(_num(t.metrics.get(m)) for m in metrics),
-             _num(t.objective), _duration(t.runtime), ",".join(t.gpus), _reason(t)] for t in s.trials]
+             _num(t.objective), "" if t.runtime is None else duration(t.runtime), ",".join(t.gpus), _reason(t)]
+            for t in s.trials]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
     for r in [header, *rows]:
         print("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1])
@@ -189,10 +189,6 @@ def _num(v: object) -> str:
     if isinstance(v, float):
         return f"{v:.4g}"
     return str(v)
-
-
-def _duration(seconds: float | None) -> str:
-    return "" if seconds is None else str(dt.timedelta(seconds=int(seconds)))
 
 
 # --- intents ---------------------------------------------------------------------------------
@@ -241,6 +237,6 @@ def run_runner_status(args: argparse.Namespace) -> int:
     if info is None:
         print(f"runner not running (`tuitune runner start`); log: {paths.log}")
         return 3
-    up = _duration(time.time() - info.started)
+    up = duration(time.time() - info.started)
     print(f"runner running (pid {info.pid}, up {up}) for {info.store}; log: {paths.log}")
     return 0

@@ -24,6 +24,23 @@ from tuitune.runner.lock import RunnerInfo
 from tuitune.store import Store
 
 
+def duration(seconds: float | None) -> str:
+    """A runtime in a few characters, the same in ``tuitune status`` and the TUI: ``0.8s``,
+    ``42s``, ``29m59s``, ``5h02m``, ``123h``; ``–`` before the trial starts."""
+    if seconds is None:
+        return "–"
+    if seconds < 9.95:  # tenths while they tell short trials apart (a smoke test, the demo)
+        return f"{max(seconds, 0):.1f}s"
+    s = int(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    if s < 100 * 3600:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    return f"{s // 3600}h"
+
+
 @dataclass(frozen=True)
 class TrialLine:
     id: int

@@ -48,7 +48,8 @@ from tuitune.tui.screens.base import PaneScreen
 from tuitune.tui.widgets.monitor_add import AddTrialsModal
 from tuitune.tui.widgets.monitor_curves import CurvesView
 from tuitune.tui.widgets.monitor_log import LogView
-from tuitune.tui.widgets.monitor_table import STATES, TrialsTable, duration
+from tuitune.runner.overview import duration
+from tuitune.tui.widgets.monitor_table import STATES, TrialsTable
 
 def intents() -> ModuleType:
     """:mod:`tuitune.runner.intents`, imported at the first action: it imports the search package

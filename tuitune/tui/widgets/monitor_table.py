@@ -30,6 +30,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tuitune.domain import TrialState
+from tuitune.runner.overview import duration
 from tuitune.tui.monitor_data import TableData, TrialRow
 
 S = TrialState
@@ -69,22 +70,6 @@ def number(value: float | None) -> str:
         return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
     text = f"{value:.4g}"
     return text if len(text) <= 6 else f"{value:.2g}".replace("e-0", "e-").replace("e+0", "e")
-
-
-def duration(seconds: float | None) -> str:
-    """``0.8s``, ``42s``, ``29m59s``, ``5h02m``, ``123h``; ``–`` before the trial starts."""
-    if seconds is None:
-        return "–"
-    if seconds < 9.95:  # tenths while they tell short trials apart (a smoke test, the demo)
-        return f"{max(seconds, 0):.1f}s"
-    s = int(seconds)
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m{s % 60:02d}s"
-    if s < 100 * 3600:
-        return f"{s // 3600}h{s % 3600 // 60:02d}m"
-    return f"{s // 3600}h"
 
 
 def state_text(state: TrialState) -> Text:
