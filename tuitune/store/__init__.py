@@ -1,9 +1,9 @@
 """The SQLite store: the only place in tuitune that speaks SQL.
 
 :class:`Store` returns domain objects; :mod:`~tuitune.store.schema` holds the migrations;
-:mod:`~tuitune.store.mounts` refuses network filesystems; sqlite-utils, which does the simple
-inserts, is imported on the first write (:mod:`~tuitune.store.sqlite_utils_db`). See :class:`Store` for the
-connection rules every caller must follow.
+:mod:`~tuitune.store.mounts` refuses network filesystems; sqlite-utils, which runs the
+migrations, is imported only to create or upgrade a store (:mod:`~tuitune.store.sqlite_utils_db`).
+See :class:`Store` for the connection rules every caller must follow.
 """
 
 from tuitune.domain.errors import NotFound, StoreError

@@ -4,8 +4,8 @@ Why it is shaped like this:
 
 * The connection is in driver autocommit mode (``isolation_level=None``): the
   :class:`~tuitune.store.store.Store` issues ``BEGIN IMMEDIATE``/``COMMIT`` itself, so no
-  statement ever opens a transaction behind its back. sqlite-utils' ``Database``, wrapped
-  around it on the first write, nests its own writes as savepoints inside ours.
+  statement ever opens a transaction behind its back (sqlite-utils, wrapped around it only to
+  migrate, runs a migration's statements inside ours).
 * WAL lets readers read while the one writer writes; ``synchronous=NORMAL`` is durable enough in
   WAL (a crash never tears a commit; a power cut may lose the last ones) and avoids an fsync per
   commit; the busy timeout makes a second writer wait instead of failing; foreign keys are off by

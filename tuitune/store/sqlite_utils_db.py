@@ -1,14 +1,17 @@
 """sqlite-utils' ``Database`` over one of the store's connections, imported on first use.
 
-Why: the store reads with plain ``sqlite3`` and uses sqlite-utils only for its simple inserts
-and its migrations. Importing sqlite-utils costs about 45 ms (its plugin machinery, click,
-dateutil), a quarter of the TUI's cold start and most of ``tuitune status``, so it is imported
-the first time a store writes a row or migrates, not when ``tuitune.store`` is imported.
+Why: the store speaks plain ``sqlite3`` and uses sqlite-utils to run its migrations (a
+migration's script, statement by statement, inside our ``BEGIN IMMEDIATE``). Importing
+sqlite-utils costs about 45 ms (its plugin machinery, click, dateutil), a quarter of the TUI's
+cold start, so it is imported when a store is created or upgraded, not when ``tuitune.store``
+is imported: opening an up-to-date store never loads it.
 
 sqlite-utils also imports pandas and numpy when they are installed (half a second) only to
-convert their values in its inserts, which the store never passes (it writes JSON text and
-Python numbers). It is imported with those two hidden, so the runner and the CLI do not pay for
-them; they stay importable for everyone else.
+convert their values in its inserts, which migrations never make. It is imported with those two
+hidden, so that creating a store (the CLI, the runner) does not pay for them. Hiding them is
+safe because a store is created or upgraded when it is opened, before a process starts its
+threads (the TUI opens it once on the main thread before its lanes), so no other thread imports
+pandas meanwhile.
 """
 
 from __future__ import annotations

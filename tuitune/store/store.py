@@ -8,9 +8,9 @@ Why it is shaped like this:
   is read, so a state change is checked against the state that is really current, and the
   change, its audit event, or ingested rows and their new file offset, commit together or not
   at all. Deferred transactions would let two writers read the same state and both "win".
-* sqlite-utils does the simple inserts (nesting its work as savepoints inside our
-  transactions), imported on the first one; every read and the hot paths (measurements,
-  transitions) use ``executemany`` and plain statements directly.
+* Every statement is plain SQL on the one connection, inside our transactions (inserts through
+  :func:`_insert`, the hot paths with ``executemany``); sqlite-utils runs the migrations
+  (:mod:`~tuitune.store.schema`), so a process that opens an up-to-date store never imports it.
 """
 
 from __future__ import annotations
@@ -31,11 +31,9 @@ from tuitune.store import connection
 from tuitune.store import measurements as m
 from tuitune.store import rows as codec
 from tuitune.store.schema import CURRENT_VERSION
-from tuitune.store.sqlite_utils_db import database
 
 if TYPE_CHECKING:
     import pandas as pd
-    from sqlite_utils import Database
 
 
 class Store:
@@ -66,7 +64,6 @@ class Store:
                  version: int = CURRENT_VERSION):
         """Use :meth:`open` or :meth:`memory`."""
         self.conn = conn
-        self._db: Database | None = None
         self._path = path
         self.readonly = readonly
         self._version = version
@@ -102,13 +99,6 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({self._path!r}{', readonly' if self.readonly else ''})"
-
-    @property
-    def db(self) -> Database:
-        """sqlite-utils over this store's connection, for the simple inserts (made on first use)."""
-        if self._db is None:
-            self._db = database(self.conn)
-        return self._db
 
     @property
     def path(self) -> str:
@@ -174,8 +164,8 @@ class Store:
     # --- rounds -----------------------------------------------------------------------------
 
     def add_round(self, round: Round) -> Round:
-        with self._write():
-            rid = self.db["rounds"].insert(codec.round_row(round, _now(round.created_at))).last_pk
+        with self._write() as conn:
+            rid = _insert(conn, "rounds", codec.round_row(round, _now(round.created_at)))
         return self.get_round(rid)
 
     def get_round(self, id: int) -> Round:
@@ -212,9 +202,9 @@ class Store:
                             (round_id, study.name)).fetchone():
                 raise StoreError(f"round {round_id} already has a study named {study.name!r}; "
                                  "give the new one another name")
-            sid = self.db["studies"].insert(codec.study_row(study, round_id, _now(study.created_at))).last_pk
-            self.db["hyperparameters"].insert_all(
-                [codec.hyperparameter_row(sid, i, p) for i, p in enumerate(study.space.params)])
+            sid = _insert(conn, "studies", codec.study_row(study, round_id, _now(study.created_at)))
+            for i, p in enumerate(study.space.params):
+                _insert(conn, "hyperparameters", codec.hyperparameter_row(sid, i, p))
         return self.get_study(sid)
 
     def get_study(self, id: int) -> Study:
@@ -253,7 +243,7 @@ class Store:
             at = _now(t.created_at)
             if conn.execute("SELECT 1 FROM studies WHERE id = ?", (t.study_id,)).fetchone() is None:
                 raise NotFound(f"no study {t.study_id} in the store {self._path}")
-            tid = self.db["trials"].insert(codec.trial_row(t, at)).last_pk
+            tid = _insert(conn, "trials", codec.trial_row(t, at))
             reason = t.reason or (f"retry of trial {t.retry_of}" if t.retry_of is not None else "created")
             _event(conn, tid, None, TrialState.QUEUED, at, reason)
             ids.append(tid)
@@ -452,9 +442,9 @@ class Store:
     def add_command(self, kind: CommandKind | str, payload: Mapping[str, object] | None = None) -> Command:
         """Record an intent for the runner."""
         kind = CommandKind(kind)
-        with self._write():
-            cid = self.db["commands"].insert({"kind": kind.value, "payload": codec.dumps(dict(payload or {})),
-                                              "created_at": time.time()}).last_pk
+        with self._write() as conn:
+            cid = _insert(conn, "commands", {"kind": kind.value, "payload": codec.dumps(dict(payload or {})),
+                                             "created_at": time.time()})
         return self.get_command(cid)
 
     def get_command(self, id: int) -> Command:
@@ -482,8 +472,8 @@ class Store:
     # --- decisions and baselines ------------------------------------------------------------
 
     def add_decision(self, decision: Decision) -> Decision:
-        with self._write():
-            did = self.db["decisions"].insert(codec.decision_row(decision, _now(decision.created_at))).last_pk
+        with self._write() as conn:
+            did = _insert(conn, "decisions", codec.decision_row(decision, _now(decision.created_at)))
         return codec.decision_from(self._one("SELECT * FROM decisions WHERE id = ?", (did,), f"decision {did}"))
 
     def decide(self, decision: Decision, adopted: Baseline | None = None) -> Decision:
@@ -500,9 +490,9 @@ class Store:
             if row[0] != RoundStatus.OPEN.value:
                 raise StoreError(f"round {decision.round_id} is {row[0]} already: its decision was made")
             if adopted is not None:
-                bid = self.db["baselines"].insert(codec.baseline_row(adopted, _now(adopted.created_at))).last_pk
+                bid = _insert(conn, "baselines", codec.baseline_row(adopted, _now(adopted.created_at)))
                 decision = replace(decision, baseline_id=bid)
-            did = self.db["decisions"].insert(codec.decision_row(decision, _now(decision.created_at))).last_pk
+            did = _insert(conn, "decisions", codec.decision_row(decision, _now(decision.created_at)))
             conn.execute("UPDATE rounds SET status = ?, closed_at = ? WHERE id = ?",
                          (RoundStatus.CLOSED.value, time.time(), decision.round_id))
         return codec.decision_from(self._one("SELECT * FROM decisions WHERE id = ?", (did,), f"decision {did}"))
@@ -514,8 +504,8 @@ class Store:
                                                            (round_id,))]
 
     def add_baseline(self, baseline: Baseline) -> Baseline:
-        with self._write():
-            bid = self.db["baselines"].insert(codec.baseline_row(baseline, _now(baseline.created_at))).last_pk
+        with self._write() as conn:
+            bid = _insert(conn, "baselines", codec.baseline_row(baseline, _now(baseline.created_at)))
         return codec.baseline_from(self._one("SELECT * FROM baselines WHERE id = ?", (bid,), f"baseline {bid}"))
 
     def baselines(self) -> list[Baseline]:
@@ -525,6 +515,13 @@ class Store:
     def current_baseline(self) -> Baseline | None:
         found = self._rows("SELECT * FROM baselines ORDER BY id DESC LIMIT 1")
         return codec.baseline_from(found[0]) if found else None
+
+
+def _insert(conn: sqlite3.Connection, table: str, row: Mapping[str, Any]) -> int:
+    """Insert one row (table and column names are the store's own, never a user's); its id."""
+    columns = ", ".join(f'"{c}"' for c in row)
+    cur = conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+    return int(cur.lastrowid)  # type: ignore[arg-type]  # always set after an INSERT
 
 
 def _now(at: float | None) -> float:
