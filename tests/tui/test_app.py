@@ -13,6 +13,7 @@ from tuitune.domain import Round, TrialState
 from tuitune.store import Store
 from tuitune.tui.app import PANES, pane_screen
 from tuitune.tui.overview import Overview
+from tuitune.tui.screens.help import key_table
 from tuitune.tui.widgets.status_line import StatusLine, describe
 
 from .seed import FakeRunner
@@ -54,6 +55,9 @@ async def test_help_lists_the_pane_keys_and_closes(seeded: Path, make_app) -> No
         text = " ".join(str(s.render()) for s in app.screen.query("Static"))
         for _, title, _ in PANES.values():
             assert title in text
+        keys = io.StringIO()
+        Console(file=keys, width=100).print(key_table(app.screen._under))
+        assert "Start the runner" in keys.getvalue() and "ctrl+p" in keys.getvalue()
         await pilot.press("escape")
         await pilot.pause()
         assert type(app.screen).__name__ == "GoalScreen"
@@ -65,8 +69,8 @@ async def test_status_line_shows_goal_counts_and_runner(seeded: Path, make_app) 
         await pilot.pause(0.3)
         line = str(app.screen.query_one(StatusLine).render())
         assert "does weight decay help?" in line
-        assert "2 running" in line and "6 done" in line and "1 failed" in line
-        assert "runner stopped" in line
+        assert "▶2" in line and "✓6" in line and "✗1" in line  # symbols: the hint below takes the room
+        assert line.endswith("runner stopped: ^r starts it")
 
 
 async def test_palette_reaches_every_pane(seeded: Path, make_app) -> None:
@@ -112,6 +116,27 @@ def test_status_line_shortens_counts_before_the_runner_state() -> None:
     assert "▶2 running" in wide and "✓10 done" in wide
     assert "▶2" in narrow and "✓10" in narrow and narrow.endswith("runner running")
     assert len(narrow) <= 80
+
+
+def test_status_line_says_how_to_start_a_stopped_runner_with_trials_waiting() -> None:
+    waiting = Overview(Round("g", id=1), counts={TrialState.QUEUED: 3}, runner="stopped")
+    assert describe(waiting, "mlp", 100).plain.endswith("runner stopped: ^r starts it")
+    done = Overview(Round("g", id=1), counts={TrialState.COMPLETED: 3}, runner="stopped")
+    assert describe(done, "mlp", 100).plain.endswith("runner stopped")
+
+
+async def test_ctrl_r_starts_the_runner(seeded: Path, make_app) -> None:
+    runner = FakeRunner("stopped")
+    app = make_app(seeded, start="monitor", runner=runner)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        line = app.screen.query_one(StatusLine)
+        assert "^r starts it" in str(line.render())
+        await pilot.press("ctrl+r")
+        await pilot.pause(0.3)
+        assert runner.ensured == 1
+        assert "the runner is up" in " ".join(n.message for n in app._notifications)
+        assert "runner running" in str(line.render())
 
 
 async def test_panes_read_in_256_colours(seeded: Path, make_app, monkeypatch) -> None:

@@ -22,7 +22,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from tuitune.domain import RoundStatus
+from tuitune.domain import RoundStatus, TuituneError
 from tuitune.tui.backend import Backend
 from tuitune.tui.overview import Overview, load_overview
 from tuitune.tui.screens.base import PaneScreen
@@ -59,6 +59,8 @@ class TuituneApp(App[None]):
         *(Binding(key, f"switch_pane('{mode}')", title, show=False) for mode, (key, title, _) in PANES.items()),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
+        # Shown in the status line while the runner is stopped with trials to run, not in the footer.
+        Binding("ctrl+r", "start_runner", "Start the runner", show=False),
     ]
 
     def __init__(self, backend: Backend, *, start: str | None = None) -> None:
@@ -138,6 +140,23 @@ class TuituneApp(App[None]):
     def action_switch_pane(self, mode: str) -> None:
         self.switch_mode(mode)
 
+    def action_start_runner(self) -> None:
+        self._start_runner()
+
+    @work(exclusive=True, group="runner", exit_on_error=False)
+    async def _start_runner(self) -> None:
+        """Start the store's runner unless one runs (after a reboot, or a runner that was
+        stopped or killed): it runs the queued trials and re-adopts the running ones."""
+        runner = self.backend.runner
+        try:
+            await self.backend.io(lambda _store: runner.ensure())
+        except TuituneError as error:
+            self.notify(str(error), severity="error", timeout=10)
+            return
+        self.notify("the runner is up: it runs the queued trials, and keeps them running after you quit",
+                    timeout=5)
+        self.refresh_overview()
+
     def action_help(self) -> None:
         self.push_screen(HelpModal(self.screen))
 
@@ -145,6 +164,8 @@ class TuituneApp(App[None]):
         for mode, (key, title, _) in PANES.items():
             yield SystemCommand(f"Go to {title}", f"Show the {title} pane (key {key})",
                                 lambda mode=mode: self.switch_mode(mode))
+        yield SystemCommand("Start the runner", "Run the queued trials now; it keeps running after you quit "
+                            "(ctrl+r)", self.action_start_runner)
         commands = getattr(screen, "commands", None)
         if commands is not None:
             yield from commands()

@@ -36,14 +36,16 @@ def describe(overview: Overview, project: str, width: int, pane: str = "tuitune"
     shown = [(sym, word, n) for state, sym, word in SYMBOLS if (n := counts.get(state, 0))]
     long = "  ".join(f"{sym}{n} {word}" for sym, word, n in shown) or "no trials"
     short = " ".join(f"{sym}{n}" for sym, _, n in shown) or "no trials"
-    runner = f"runner {overview.runner}"
+    waiting = overview.active + overview.counts.get(TrialState.QUEUED, 0)  # trials that need a runner
+    idle = overview.runner.startswith("stopped") and waiting > 0
+    runner = "runner stopped: ^r starts it" if idle else f"runner {overview.runner}"
     fixed = len(pane) + 12 + len(project) + len(runner)  # pane padded by spaces, " ", three " │ "
     counts_text = long if fixed + len(goal) + len(long) <= width else short
     room = max(8, width - fixed - len(counts_text))
     if len(goal) > room:
         goal = goal[: room - 1] + "…"
     text = Text.assemble((f" {pane} ", "bold reverse"), " ", (project, "bold"), " │ ", goal, " │ ",
-                         counts_text, " │ ", runner)
+                         counts_text, " │ ", (runner, "bold yellow" if idle else ""))
     text.truncate(width, overflow="ellipsis")
     return text
 
