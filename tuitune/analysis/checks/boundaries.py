@@ -79,7 +79,7 @@ def _judge(data: StudyData, hp: Hyperparameter, edge: float) -> dict[str, object
     side = best_side or (crowded if share[crowded] >= 0.5 else None)
     out: dict[str, object] = {
         "param": hp.id, "scale": hp.scale.value, "low": hp.low, "high": hp.high,
-        "best_trial": int(active.index[0]), "best_value": rnd(float(active.iloc[0][param_column(hp.id)])),
+        "best_trial": int(active.index[0]), "at_best_trial": rnd(float(active.iloc[0][param_column(hp.id)])),
         "best_position": rnd(float(positions[0]), 3), "edge": side,
         "top_trial_ids": [int(i) for i in active.index[:n_top]],
         "top_at_low": rnd(share["low"], 3), "top_at_high": rnd(share["high"], 3),
@@ -110,13 +110,13 @@ def check_boundaries(data: StudyData, edge: float = EDGE) -> CheckResult:
         ids += j["top_trial_ids"]
         if "stability" in j:
             s = j["stability"]
-            parts.append(f"best trial {j['best_trial']} ({j['param']} = {j['best_value']:g}) sits at the edge of "
+            parts.append(f"best trial {j['best_trial']} ({j['param']} = {j['at_best_trial']:g}) sits at the edge of "
                          f"the region {s['side']} {j['param']} = {s['threshold']:g} where most trials diverge")
             actions.append(f"the model may have stability problems at {'higher' if s['side'] == 'above' else 'lower'}"
                            f" {j['param']}: try learning-rate warmup or gradient clipping")
             continue
         where = f"the {'upper' if j['edge'] == 'high' else 'lower'} edge of {j['param']}"
-        parts.append(f"best trial {j['best_trial']} at {where} ({j['best_value']:g} in [{j['low']:g}, {j['high']:g}], "
+        parts.append(f"best trial {j['best_trial']} at {where} ({j['at_best_trial']:g} in [{j['low']:g}, {j['high']:g}], "
                      f"{j['scale']})")
         lo, hi = j["suggested_range"]
         actions.append(f"rerun with {j['param']} in [{lo:g}, {hi:g}]")
