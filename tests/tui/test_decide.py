@@ -16,6 +16,7 @@ from tuitune.store import Store
 from tuitune.tui import decide_data as dd
 from tuitune.tui.screens.decide import DecideScreen
 from tuitune.tui.widgets.decide_modals import CandidateModal, RationaleModal, RepeatsModal
+from tuitune.tui.widgets.footer import KeyBar
 from tuitune.tui.widgets.decide_view import runs_text
 
 from .seed import FROZEN, FakeRunner
@@ -343,6 +344,8 @@ async def test_adopt_needs_a_rationale_then_closes_the_round(seeded: Path, make_
         await pilot.press("a")
         await pilot.pause()
         assert isinstance(app.screen, RationaleModal)
+        keys = str(app.screen.query_one(KeyBar).render())  # the dialog's keys, not the pane's
+        assert "esc Cancel" in keys and "^s Record" in keys and "Seed repeats" not in keys
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "a decision needs a reason" in text_of(app.screen.query_one("#rationale-error"))

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
+from tuitune.tui.widgets.footer import KeyBar
 
 LOOP = ("1 Goal: pick one goal for the round (try a change, understand a hyperparameter, minimise error)\n"
         "2 Design: mark hyperparameters scientific / nuisance / fixed, set ranges, queue the study\n"
@@ -43,7 +44,7 @@ class HelpModal(ModalScreen[None]):
     HelpModal > VerticalScroll { width: 90%; max-width: 100; height: auto; max-height: 90%;
                                  border: round $accent; background: $surface; padding: 0 1; }
     """
-    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", show=False)]
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
 
     def __init__(self, screen: Screen) -> None:
         super().__init__()
@@ -56,3 +57,4 @@ class HelpModal(ModalScreen[None]):
             yield Static(Text("\nThe tuning loop", style="bold"))
             yield Static(LOOP)
             yield Static(Text("\nescape closes this help", style="dim"))
+        yield KeyBar()

@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 from tuitune.domain import Verdict
 from tuitune.tui.decide_data import Candidate
 from tuitune.tui.goal_data import config_text
+from tuitune.tui.widgets.footer import KeyBar
 from tuitune.tui.widgets.goal_modals import MODAL_CSS
 
 MAX_REPEATS = 50
@@ -49,6 +50,7 @@ class CandidateModal(ModalScreen[int | None]):
                 options.append(Option(f"{mark} {i + 1:>2}. t{c.trial.id:<5} {c.objective:<10.4g} {c.study.name}: "
                                       f"{config_text(params, ' ')}", id=str(c.trial.id)))
             yield OptionList(*options, id="candidates")
+        yield KeyBar()
 
     def on_mount(self) -> None:
         ids = [c.trial.id for c in self._candidates]
@@ -77,6 +79,7 @@ class RepeatsModal(ModalScreen[int | None]):
             yield Input(str(self._default), type="integer", id="repeats")
             yield Static("", id="repeats-error", classes="error-text")
             yield Static("enter: queue · escape: cancel", classes="hint")
+        yield KeyBar()
 
     @on(Input.Submitted)
     def submit(self) -> None:
@@ -113,6 +116,7 @@ class RationaleModal(ModalScreen[str | None]):
             with Horizontal(classes="modal-row"):
                 yield Button(f"{word} (ctrl+s)", variant="primary", id="record")
                 yield Button("Cancel (esc)", id="cancel")
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()

@@ -17,6 +17,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
+from tuitune.tui.widgets.footer import KeyBar
 
 MODAL_CSS = """
 {cls} {{ align: center middle; }}
@@ -61,6 +62,7 @@ class OpenModal(ModalScreen[Path | None]):
             yield Input(placeholder="or type a path, e.g. studies/lr.toml", compact=True)
             yield Static("", classes="modal-error")
             yield Static("enter opens · tab moves between the list and the path · escape cancels", classes="hint")
+        yield KeyBar()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.files[int(event.option.id or 0)])
@@ -93,6 +95,7 @@ class SaveModal(ModalScreen[Path | None]):
             yield Input(relative(self.suggested, self.root), compact=True)
             yield Static(self.note, classes="modal-error")
             yield Static("enter saves · escape cancels", classes="hint")
+        yield KeyBar()
 
     def on_input_changed(self) -> None:
         self._confirm = None
@@ -129,6 +132,7 @@ class QueueModal(ModalScreen[bool]):
             yield Static(Text("Queue this study?", style="bold"))
             yield Static(self.summary)
             yield Static("enter queues · escape goes back", classes="hint")
+        yield KeyBar()
 
 
 class ReseedModal(ModalScreen[str | None]):
@@ -153,3 +157,4 @@ class ReseedModal(ModalScreen[str | None]):
                          "against the spread between such siblings (study variance).")
             yield Static("enter stores it and queues its trials · s stores it only · escape goes back",
                          classes="hint")
+        yield KeyBar()

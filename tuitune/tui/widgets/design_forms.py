@@ -26,6 +26,7 @@ from tuitune.domain import Algorithm, Layout, Problem, Project, Role
 from tuitune.domain.space import ParamType
 from tuitune.tui.design_draft import (Checked, Draft, check, parse_list, parse_value, parse_when, show_value,
                                       show_when)
+from tuitune.tui.widgets.footer import KeyBar
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class FormModal(ModalScreen[Any]):
                 yield Static("", classes="form-error -empty", id=f"e-{f.key}")
             yield Static("", id="form-general")
             yield Static(self.HINT + "\nctrl+s applies (problems stay marked) · escape cancels", classes="hint")
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.validate()

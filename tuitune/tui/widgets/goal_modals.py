@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from tuitune.domain import InvalidConfig, Phase, Round, RoundKind
+from tuitune.tui.widgets.footer import KeyBar
 
 PHASES = {Phase.EXPLORE: "explore (gain insight: most rounds)", Phase.EXPLOIT: "exploit (greedy best result)"}
 
@@ -57,6 +58,7 @@ class NewRoundModal(ModalScreen[Round | None]):
             with Horizontal(classes="modal-row"):
                 yield Button("Create (enter)", variant="primary", id="create")
                 yield Button("Cancel (esc)", id="cancel")
+        yield KeyBar()
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#create")
@@ -106,6 +108,7 @@ class ChoiceModal(ModalScreen[str | None]):
                 for i, (key, label, value) in enumerate(self._choices):
                     yield Button(f"{label} ({key})", variant="primary" if i == 0 else "default", name=value)
             yield Static("escape: cancel", classes="hint")
+        yield KeyBar()
 
     def on_key(self, event: Key) -> None:
         for key, _, value in self._choices:

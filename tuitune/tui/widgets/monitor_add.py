@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+from tuitune.tui.widgets.footer import KeyBar
 
 MOST = 10_000
 """A sanity bound on one request; more can be added again."""
@@ -63,6 +64,7 @@ class AddTrialsModal(ModalScreen[int | None]):
             yield Input(str(self._default), type="integer", placeholder="how many?", id="add-count")
             yield Static("", id="add-error")
             yield Static(Text("enter queues them · escape cancels", style="dim"))
+        yield KeyBar()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#add-error", Static).update(parse_count(event.value, self._left)[1])

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Select, Static
 
 from tuitune.domain import Aggregate, Direction, Objective
+from tuitune.tui.widgets.footer import KeyBar
 
 AGGREGATES = {Aggregate.BEST: "best over training", Aggregate.FINAL: "final value"}
 
@@ -64,6 +65,7 @@ class ObjectiveModal(ModalScreen[Objective | None]):
                 yield Button("Cancel", id="objective-cancel", compact=True)
             yield Static("tab moves · enter opens a list or presses · ctrl+s applies · escape cancels",
                          classes="hint")
+        yield KeyBar()
 
     def chosen(self) -> Objective:
         return Objective(self.query_one("#objective-metric", Select).value,  # type: ignore[arg-type]
