@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
+
 from tuitune.tui.widgets.footer import KeyBar
 
 LOOP = ("1 Goal: pick one goal for the round (try a change, understand a hyperparameter, minimise error)\n"
@@ -22,18 +24,39 @@ LOOP = ("1 Goal: pick one goal for the round (try a change, understand a hyperpa
 
 
 def key_table(screen: Screen) -> Table:
+    """tuitune's keys first (the pane's actions, the focused widget's, then switching panes, help,
+    quit), then Textual's general ones (focus, copy, cursor keys), each action once per group."""
     table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    seen: set[str] = set()
-    for key, active in screen.active_bindings.items():
-        binding = active.binding
-        if not binding.description or binding.description in seen:
+    ours: dict[str, tuple[int, str]] = {}  # description -> (place, key)
+    general: dict[str, str] = {}  # description -> key
+    for active in screen.active_bindings.values():
+        binding, node = active.binding, active.node
+        if not binding.description or binding.action == "command_palette":
             continue
-        seen.add(binding.description)
-        table.add_row(binding.key_display or screen.app.get_key_display(binding), binding.description)
-    table.add_row("ctrl+p", "command palette: every action by name")
+        key = binding.key_display or screen.app.get_key_display(binding)
+        if _ours(node, binding):
+            ours.setdefault(binding.description, (0 if node is screen else 2 if isinstance(node, App) else 1, key))
+        else:
+            general.setdefault(binding.description, key)
+    for description, (_, key) in sorted(ours.items(), key=lambda item: item[1][0]):
+        table.add_row(key, description)
+    table.add_row(screen.app.get_key_display(Binding(screen.app.COMMAND_PALETTE_BINDING, "")),
+                  "command palette: every action by name")
+    table.add_row("", "")
+    table.add_row(Text("general", style="dim"), "")
+    for description, key in general.items():
+        table.add_row(key, description)
     return table
+
+
+def _ours(node: DOMNode, binding: Binding) -> bool:
+    """Whether a tuitune class (not one of Textual's) declares ``binding`` (its action and key)."""
+    return any(cls.__module__.startswith("tuitune.") and
+               any(isinstance(b, Binding) and b.action == binding.action and binding.key in b.key.split(",")
+                   for b in cls.__dict__.get("BINDINGS", ()))
+               for cls in type(node).__mro__)
 
 
 class HelpModal(ModalScreen[None]):

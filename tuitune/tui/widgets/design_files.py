@@ -17,6 +17,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
+
 from tuitune.tui.widgets.footer import KeyBar
 
 MODAL_CSS = """

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+
 from tuitune.tui.widgets.footer import KeyBar
 
 MOST = 10_000
