@@ -235,9 +235,7 @@ def test_the_daemon_survives_a_trial_whose_ingest_keeps_failing_and_fails_it(fed
 
 def test_a_requeue_command_replayed_after_a_crash_queues_once(fed) -> None:
     """The runner may die between queueing the retry and marking the command done; the replayed
-    command must find its retry, not queue a second one."""
-    import time
-
+    command must find its retry, not queue a second one (but another request queues another)."""
     from tuitune.domain import Project
     from tuitune.runner.executor import LocalExecutor
     from tuitune.runner.gpus import GpuPool
@@ -247,12 +245,12 @@ def test_a_requeue_command_replayed_after_a_crash_queues_once(fed) -> None:
     store, tid, folder = fed
     store.transition(tid, TrialState.KILLED, reason="stopped")
     life = Lifecycle(store, Project("true"), RunnerPaths(folder.parent), LocalExecutor(1, 0, GpuPool([]), grace=1.0))
-    asked = time.time()
-    first = life.requeue(tid, "requeued", since=asked)
-    again = life.requeue(tid, "requeued", since=asked)
+    first = life.requeue(tid, "requeued", request=7)
+    again = life.requeue(tid, "requeued", request=7)  # request 7 replayed after a crash
     assert first == again
     assert [t.retry_of for t in store.trials()].count(tid) == 1
-    assert life.requeue(tid, "requeued again", since=time.time() + 1) != first, "a later request queues anew"
+    assert life.requeue(tid, "requeued", request=8) != first, "another request queues anew"
+    assert [t.retry_of for t in store.trials()].count(tid) == 2
 
 
 def test_a_launched_trial_is_watched_even_when_the_store_refuses_running(fed, monkeypatch) -> None:
@@ -286,6 +284,99 @@ def test_a_launched_trial_is_watched_even_when_the_store_refuses_running(fed, mo
     t = store.get_trial(tid)
     assert (t.state, t.exit_code) == (TrialState.COMPLETED, 0) and t.pid is not None
     assert executor.held == 0, "the slot is free again"
+
+
+def _lifecycle(store, folder, command: str):
+    from tuitune.domain import Project
+    from tuitune.runner.executor import LocalExecutor
+    from tuitune.runner.gpus import GpuPool
+    from tuitune.runner.lifecycle import Lifecycle
+    from tuitune.runner.lock import RunnerPaths
+
+    return Lifecycle(store, Project(command), RunnerPaths(folder.parent), LocalExecutor(1, 0, GpuPool([]), grace=1.0))
+
+
+def _refuse_once(store, monkeypatch, *states: TrialState) -> None:
+    """The store refuses the first write into each of ``states`` (locked by another process too long)."""
+    transition, refused = store.transition, set()
+
+    def locked(trial_id, new_state, **kw):
+        if new_state in states and new_state not in refused:
+            refused.add(new_state)
+            raise StoreError("the store stayed locked by another process for 10 s")
+        return transition(trial_id, new_state, **kw)
+
+    monkeypatch.setattr(store, "transition", locked)
+
+
+def _steps(life, tid) -> None:
+    """Step one trial until it is finished, as the daemon's tick does (a refusal: try again)."""
+    import time
+
+    deadline = time.monotonic() + 10
+    while tid in life.active:
+        assert time.monotonic() < deadline, "the trial never finished"
+        try:
+            life.step(life.active[tid], time.time())
+        except StoreError:
+            pass
+        time.sleep(0.01)
+
+
+def test_a_refused_starting_write_frees_the_slot_and_the_trial_starts_later(fed, monkeypatch) -> None:
+    import time
+
+    from tuitune.runner.daemon import Daemon
+
+    store, tid, folder = fed
+    life = _lifecycle(store, folder, "python -c pass")
+    _refuse_once(store, monkeypatch, TrialState.STARTING)
+    daemon = Daemon(store, life)
+    with pytest.raises(StoreError):
+        daemon.tick()
+    assert store.get_trial(tid).state is TrialState.QUEUED and life.executor.held == 0, "the slot is free again"
+    deadline = time.monotonic() + 10
+    while store.get_trial(tid).state is not TrialState.COMPLETED:
+        assert time.monotonic() < deadline, "the trial never ran"
+        daemon.tick()
+        time.sleep(0.01)
+
+
+def test_a_trial_that_ends_before_its_running_write_keeps_its_real_start(fed, monkeypatch) -> None:
+    """RUNNING refused at launch, the shim done before the next step, then the terminal write
+    refused once: the trial still completes, with the start time of its run and its pid."""
+    import time
+
+    from tuitune.runner.trialdir import read_exit
+
+    store, tid, folder = fed
+    life = _lifecycle(store, folder, "python -c pass")
+    _refuse_once(store, monkeypatch, TrialState.RUNNING, TrialState.COMPLETED)
+    life.executor.claim()
+    with pytest.raises(StoreError):
+        life.launch(store.get_trial(tid), ())
+    deadline = time.monotonic() + 10
+    while read_exit(life.active[tid].handle.trial_dir) is None:
+        assert time.monotonic() < deadline, "the shim never ended"
+        time.sleep(0.02)
+    _steps(life, tid)
+    t = store.get_trial(tid)
+    assert t.state is TrialState.COMPLETED and t.pid is not None and t.started_at <= t.ended_at
+    assert "written late" in [e.reason for e in store.events(tid) if e.new is TrialState.RUNNING][0]
+    assert life.executor.held == 0
+
+
+def test_a_refused_stopping_write_is_retried_and_the_trial_stopped(fed, monkeypatch) -> None:
+    store, tid, folder = fed
+    life = _lifecycle(store, folder, "python -c 'import time; time.sleep(60)'")
+    life.executor.claim()
+    life.launch(store.get_trial(tid), ())
+    _refuse_once(store, monkeypatch, TrialState.STOPPING)
+    with pytest.raises(StoreError):
+        life.stop(tid, "stopped by the user")
+    _steps(life, tid)
+    t = store.get_trial(tid)
+    assert (t.state, t.reason) == (TrialState.KILLED, "stopped by the user")
 
 
 def test_a_large_runner_log_is_rotated_before_a_runner_starts(tmp_path) -> None:

@@ -74,7 +74,10 @@ class Daemon:
     def run(self, wakeup: int | None = None) -> None:
         """Re-adopt what a previous runner left, then loop until asked to exit."""
         for trial in self.store.trials(states=[TrialState.STARTING, TrialState.RUNNING, TrialState.STOPPING]):
-            self.life.adopt(trial)
+            try:
+                self.life.adopt(trial)
+            except TuituneError as exc:  # a refused write: the trial is watched, its step tries again
+                log.error("trial %s: %s", trial.id, exc)
         log.info("runner ready: %d trial(s) re-adopted, %d slot(s), GPUs %s", len(self.life.active),
                  self.life.executor.parallel, ", ".join(self.life.executor.pool.ids) or "none")
         while not self._exit:
@@ -157,7 +160,7 @@ class Daemon:
             if command.kind is CommandKind.STOP:
                 done = [f"{i}: {self._safely(self.life.stop, i, reason)}" for i in ids]
             elif command.kind is CommandKind.REQUEUE:
-                requeue = partial(self.life.requeue, since=command.created_at)
+                requeue = partial(self.life.requeue, request=command.id)
                 done = [f"{i}: {self._safely(requeue, i, reason)}" for i in ids]
             else:
                 done = ["looking at the queue"]

@@ -41,6 +41,9 @@ from tuitune.store import Store
 
 log = logging.getLogger("tuitune.runner")
 
+LATE = "; written late, the store was busy"
+"""How the reason of a RUNNING write retried after the store refused it ends."""
+
 
 @dataclass
 class Active:
@@ -55,6 +58,8 @@ class Active:
     """Adopted in STARTING with no shim to be found: the runner died before launching it."""
     broken: str | None = None
     """Why its metrics cannot be ingested (see :meth:`Lifecycle.fail_ingest`): no more reads."""
+    launched_at: float | None = None
+    """When this runner launched its shim (``None`` for a trial adopted from another runner)."""
 
 
 def passed_params(study: Study, trial: Trial) -> tuple[dict[str, Any], set[str]]:
@@ -104,37 +109,55 @@ class Lifecycle:
             self.fail_to_start(trial, f"cannot prepare the command: {exc}", gpus)
             return
         on = f"on GPU {', '.join(gpus)}" if gpus else "without GPU"
-        trial = self.store.transition(trial.id, TrialState.STARTING, reason=f"starting {on}", gpus=gpus,
-                                      argv=rendered.argv, env=rendered.env)
+        try:
+            trial = self.store.transition(trial.id, TrialState.STARTING, reason=f"starting {on}", gpus=gpus,
+                                          argv=rendered.argv, env=rendered.env)
+        except BaseException:  # still QUEUED: free the slot, the next fill tries it again
+            self.executor.release(gpus)
+            raise
+        launched_at = time.time()
         try:
             handle = self.executor.start(trial.id, trial_dir, gpus)
         except (OSError, RuntimeError) as exc:
-            self.store.transition(trial.id, TrialState.FAILED, reason=f"cannot start the trial's shim: {exc}")
-            self.executor.release(gpus)
+            try:
+                self.store.transition(trial.id, TrialState.FAILED, reason=f"cannot start the trial's shim: {exc}")
+            finally:  # a refused write leaves it STARTING with nothing running: a restart retries it
+                self.executor.release(gpus)
             return
-        active = self.active[trial.id] = Active(trial, handle, self._feed(trial, study, trial_dir))
+        active = self.active[trial.id] = Active(trial, handle, self._feed(trial, study, trial_dir),
+                                                launched_at=launched_at)
         log.info("trial %s started %s: %s", trial.id, on, " ".join(rendered.argv))
         self._mark_running(active)
 
-    def _mark_running(self, active: Active, found: str = "") -> None:
-        """Record a launched trial's shim pid and state RUNNING.
+    def _mark_running(self, active: Active, how: str = "", record: dict[str, Any] | None = None) -> None:
+        """Record a trial's state RUNNING, with its shim's pid when known, and when it started:
+        when this runner launched it, else as its ``exit.json`` (``record``) says, else now.
 
         The trial is watched (in :attr:`active`) before this write, so a store that refuses it
         (locked too long) leaves a trial that is still ingested, stopped and finished: the write
         is tried again at its next :meth:`step`, and :meth:`finish` passes through RUNNING anyway.
         """
         handle = active.handle
-        active.trial = self.store.transition(active.trial.id, TrialState.RUNNING, pid=handle.pid,
-                                             pid_started=handle.started,
-                                             reason=f"running (shim pid {handle.pid}{found})")
+        fields: dict[str, Any] = {}
+        started = active.launched_at or (record or {}).get("started_at")
+        if started is not None:
+            fields["started_at"] = started
+        if handle.pid is not None:
+            fields.update(pid=handle.pid, pid_started=handle.started)
+            reason = f"running (shim pid {handle.pid}{how})"
+        else:
+            reason = "started (seen after a runner restart)"
+        active.trial = self.store.transition(active.trial.id, TrialState.RUNNING, reason=reason, **fields)
 
     def fail_to_start(self, trial: Trial, reason: str, gpus: tuple[str, ...] | None = None) -> None:
         """End a QUEUED trial that cannot start (a command that does not render, more GPUs than
         the pool has) as FAILED with ``reason``, releasing the slot of ``gpus`` when it held one."""
-        self.store.transition(trial.id, TrialState.STARTING, reason="starting", gpus=gpus or ())
-        self.store.transition(trial.id, TrialState.FAILED, reason=reason)
-        if gpus is not None:
-            self.executor.release(gpus)
+        try:
+            self.store.transition(trial.id, TrialState.STARTING, reason="starting", gpus=gpus or ())
+            self.store.transition(trial.id, TrialState.FAILED, reason=reason)
+        finally:  # a refused write must not keep the slot: the trial is tried again or re-adopted
+            if gpus is not None:
+                self.executor.release(gpus)
         log.warning("trial %s failed to start: %s", trial.id, reason)
 
     def _feed(self, trial: Trial, study: Study, trial_dir: Path) -> TrialFeed:
@@ -177,7 +200,9 @@ class Lifecycle:
             self.finish(active, ended)
             return 0, True
         if active.trial.state is TrialState.STARTING and active.handle.pid is not None:
-            self._mark_running(active)  # the write at launch failed
+            self._mark_running(active, LATE)  # the write at launch was refused
+        if active.verdict is not None and active.verdict.get("stop") and active.trial.state is not TrialState.STOPPING:
+            self._stop(active, active.verdict["reason"])  # the STOPPING write before the stop failed
         rows, full = active.feed.pump() if active.broken is None else (0, False)
         if active.feed.diverged and active.verdict is None:
             self.end_with(active, TrialState.INFEASIBLE, active.feed.diverged, stop=self.project.divergence.stop)
@@ -229,7 +254,8 @@ class Lifecycle:
             fields.update(exit_code=ended.record.get("exit_code"), ended_at=ended.record.get("ended_at"))
         trial = active.trial
         if state not in TRANSITIONS[trial.state] and TrialState.RUNNING in TRANSITIONS[trial.state]:
-            trial = self.store.transition(trial.id, TrialState.RUNNING, reason="started (seen after a runner restart)")
+            self._mark_running(active, LATE if active.launched_at else ", found after a runner restart", ended.record)
+            trial = active.trial
         retry = self.retry_for(trial, always=active.never_started) if state is TrialState.LOST else None
         trial = self.store.transition(trial.id, state, reason=reason, retry=retry, **fields)
         self.executor.release(active.handle)
@@ -272,18 +298,20 @@ class Lifecycle:
             return "already ended"
         return "stopping"
 
-    def requeue(self, trial_id: int, reason: str, since: float | None = None) -> str:
+    def requeue(self, trial_id: int, reason: str, request: int | None = None) -> str:
         """Queue a finished trial again as a new trial whose ``retry_of`` is the old one.
 
-        ``since`` is when the request was made: a retry created after it already answers it
-        (a runner killed between queueing and marking the command done must not queue twice).
+        ``request`` is the id of the command that asks for it, written into the retry's reason: a
+        retry with that reason already answers it (a runner killed between queueing and marking
+        the command done must not queue twice), while another request queues anew.
         """
         trial = self.store.get_trial(trial_id)
         if not trial.state.terminal:
             return f"still {trial.state}"
-        if since is not None:
+        if request is not None:
+            reason = f"{reason} (request {request})"
             done = [t for t in self.store.trials(study_id=trial.study_id)
-                    if t.retry_of == trial_id and (t.created_at or 0) >= since]
+                    if t.retry_of == trial_id and t.reason == reason]
             if done:
                 return f"queued as trial {done[0].id}"
         [new] = self.store.add_trials([_again(trial, reason)])

@@ -18,23 +18,29 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+_importing = threading.Lock()
+"""Held while sqlite-utils is imported with pandas and numpy hidden: two stores created at once
+in one process (threads) must not hide and restore them over each other."""
+
 
 def database(conn: sqlite3.Connection) -> Database:
     """A ``Database`` wrapping ``conn`` (no plugins: a user's sqlite-utils plugins have no
     business in our connection; no recursive triggers, the SQLite default)."""
-    if "sqlite_utils" not in sys.modules:
-        hidden = [m for m in ("pandas", "numpy") if m not in sys.modules]
-        sys.modules.update(dict.fromkeys(hidden))  # a None entry makes `import name` raise ImportError
-        try:
-            import sqlite_utils  # noqa: F401
-        finally:
-            for name in hidden:
-                del sys.modules[name]
+    with _importing:
+        if "sqlite_utils" not in sys.modules:
+            hidden = [m for m in ("pandas", "numpy") if m not in sys.modules]
+            sys.modules.update(dict.fromkeys(hidden))  # a None entry makes `import name` raise ImportError
+            try:
+                import sqlite_utils  # noqa: F401
+            finally:
+                for name in hidden:
+                    del sys.modules[name]
     from sqlite_utils import Database
 
     return Database(conn, execute_plugins=False, recursive_triggers=False)
