@@ -129,6 +129,17 @@ def test_status_line_says_how_to_start_a_stopped_runner_with_trials_waiting() ->
     assert describe(done, "mlp", 100).plain.endswith("runner stopped")
 
 
+def test_status_line_keeps_the_runner_hint_whole_when_narrow() -> None:
+    waiting = Overview(Round("does weight decay help?", id=1),
+                       counts={TrialState.QUEUED: 17, TrialState.RUNNING: 2, TrialState.COMPLETED: 12},
+                       runner="stopped")
+    line = describe(waiting, "a-rather-long-project-nm", 80, "3 Monitor").plain
+    assert len(line) <= 80 and line.endswith("runner stopped: ^r starts it") and "a-rath" in line
+    for width in (60, 70):  # no room for the sentence: the key still shows
+        line = describe(waiting, "mlp_numpy", width, "3 Monitor").plain
+        assert len(line) <= width and line.endswith("^r"), line
+
+
 async def test_ctrl_r_starts_the_runner(seeded: Path, make_app) -> None:
     runner = FakeRunner("stopped")
     app = make_app(seeded, start="monitor", runner=runner)
@@ -141,6 +152,20 @@ async def test_ctrl_r_starts_the_runner(seeded: Path, make_app) -> None:
         assert runner.ensured == 1
         assert "the runner is up" in " ".join(n.message for n in app._notifications)
         assert "runner running" in str(line.render())
+
+
+async def test_a_runner_that_cannot_start_says_why(seeded: Path, make_app) -> None:
+    class Unstartable(FakeRunner):
+        def ensure(self) -> None:
+            raise PermissionError(13, "Permission denied", "/srv/project/.tuitune/runner.log")
+
+    app = make_app(seeded, start="monitor", runner=Unstartable("stopped"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("ctrl+r")
+        await pilot.pause(0.3)
+        messages = " ".join(n.message for n in app._notifications)
+        assert "cannot start the runner: [Errno 13] Permission denied: '/srv/project/.tuitune/runner.log'" in messages
 
 
 async def test_panes_read_in_256_colours(seeded: Path, make_app, monkeypatch) -> None:

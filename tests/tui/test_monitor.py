@@ -184,8 +184,8 @@ def test_curves_log_and_points_left(seeded):
 
 def test_formatting():
     assert [number(v) for v in (None, math.nan, math.inf, 0.30371, 12345.0)] == ["–", "nan", "inf", "0.3037", "1.2e4"]
-    assert [duration(v) for v in (None, 0.83, 9.94, 42, 1799, 18_120, 400_000)] == [
-        "–", "0.8s", "9.9s", "42s", "29m59s", "5h02m", "111h"]
+    assert [duration(v) for v in (None, 0.83, 9.94, 9.97, 42, 59.7, 1799, 18_120, 400_000)] == [
+        "–", "0.8s", "9.9s", "10s", "42s", "1m00s", "29m59s", "5h02m", "111h"]
     assert parse_count("8", None) == (8, "")
     assert parse_count("0", None)[0] is None and "at least 1" in parse_count("0", None)[1]
     assert "2 point(s) left" in parse_count("3", 2)[1]

@@ -31,7 +31,7 @@ def duration(seconds: float | None) -> str:
         return "–"
     if seconds < 9.95:  # tenths while they tell short trials apart (a smoke test, the demo)
         return f"{max(seconds, 0):.1f}s"
-    s = int(seconds)
+    s = round(seconds)  # 9.97 reads 10s, not 9s after 9.9s
     if s < 60:
         return f"{s}s"
     if s < 3600:

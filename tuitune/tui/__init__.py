@@ -19,15 +19,18 @@ def run(project_file: Path, *, low_bandwidth: bool = False, start: str | None = 
     Quitting, or losing the terminal, never stops a trial: they belong to the runner daemon.
     """
     gc.disable()  # until TuituneApp.run freezes what start-up made: see there
-    from tuitune import config
-    from tuitune.tui.app import TuituneApp
-    from tuitune.tui.backend import Backend, DaemonRunner, default_marker
+    try:
+        from tuitune import config
+        from tuitune.tui.app import TuituneApp
+        from tuitune.tui.backend import Backend, DaemonRunner, default_marker
 
-    project = config.load_project(project_file)
-    store_path = config.project_store_path(project)
-    backend = Backend(project, project_file, store_path, DaemonRunner(project_file.parent, store_path),
-                      refresh_s=2.0 if low_bandwidth else 0.5, low_bandwidth=low_bandwidth,
-                      marker=marker or default_marker())
-    app = TuituneApp(backend, start=start)
+        project = config.load_project(project_file)
+        store_path = config.project_store_path(project)
+        backend = Backend(project, project_file, store_path, DaemonRunner(project_file.parent, store_path),
+                          refresh_s=2.0 if low_bandwidth else 0.5, low_bandwidth=low_bandwidth,
+                          marker=marker or default_marker())
+        app = TuituneApp(backend, start=start)
+    finally:
+        gc.enable()  # a start-up that failed must not leave the collector off (TuituneApp.run freezes first)
     app.run()
     return app.return_code or 0

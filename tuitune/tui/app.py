@@ -52,6 +52,7 @@ class TuituneApp(App[None]):
     TITLE = "tuitune"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
+    ALLOW_IN_MAXIMIZED_VIEW = "KeyBar"  # a plot shown full-pane keeps the keys (esc goes back)
     MODES = {mode: (lambda mode=mode: pane_screen(mode)()) for mode in PANES}
     BINDINGS = [
         # The pane keys are in the status line ("3 Monitor") and in help; the footer keeps its
@@ -82,7 +83,6 @@ class TuituneApp(App[None]):
         never walked again; garbage made from here on is collected as usual.
         """
         gc.freeze()
-        gc.enable()  # tuitune.tui.run disables it while Textual is imported, for the same reason
         return super().run(**kwargs)
 
     def on_mount(self) -> None:
@@ -150,8 +150,9 @@ class TuituneApp(App[None]):
         runner = self.backend.runner
         try:
             await self.backend.io(lambda _store: runner.ensure())
-        except TuituneError as error:
-            self.notify(str(error), severity="error", timeout=10)
+        except (TuituneError, OSError) as error:  # OSError: the runner's folder, log or process
+            self.notify(f"cannot start the runner: {error}" if isinstance(error, OSError) else str(error),
+                        severity="error", timeout=10)
             return
         self.notify("the runner is up: it runs the queued trials, and keeps them running after you quit",
                     timeout=5)

@@ -38,16 +38,26 @@ def describe(overview: Overview, project: str, width: int, pane: str = "tuitune"
     short = " ".join(f"{sym}{n}" for sym, _, n in shown) or "no trials"
     waiting = overview.active + overview.counts.get(TrialState.QUEUED, 0)  # trials that need a runner
     idle = overview.runner.startswith("stopped") and waiting > 0
-    runner = "runner stopped: ^r starts it" if idle else f"runner {overview.runner}"
-    fixed = len(pane) + 12 + len(project) + len(runner)  # pane padded by spaces, " ", three " │ "
-    counts_text = long if fixed + len(goal) + len(long) <= width else short
-    room = max(8, width - fixed - len(counts_text))
-    if len(goal) > room:
-        goal = goal[: room - 1] + "…"
+    hints = ("runner stopped: ^r starts it", "runner stopped ^r") if idle else (f"runner {overview.runner}",)
+    fixed = len(pane) + 12 + len(hints[0])  # pane padded by spaces, " ", three " │ "
+    counts_text = long if fixed + len(project) + len(goal) + len(long) <= width else short
+    # Too narrow: the goal gives way down to 8 cells, then the project name down to 6, then the
+    # runner hint shortens, then the goal again; the runner's state is the last thing cut.
+    for runner in hints:
+        fixed = len(pane) + 12 + len(runner)
+        over = fixed + len(project) + len(counts_text) + min(len(goal), 8) - width
+        if over <= max(len(project) - 6, 0):
+            break
+    project = _shorten(project, max(6, len(project) - max(over, 0)))
+    goal = _shorten(goal, max(5, width - fixed - len(project) - len(counts_text)))
     text = Text.assemble((f" {pane} ", "bold reverse"), " ", (project, "bold"), " │ ", goal, " │ ",
                          counts_text, " │ ", (runner, "bold yellow" if idle else ""))
     text.truncate(width, overflow="ellipsis")
     return text
+
+
+def _shorten(text: str, cells: int) -> str:
+    return text if len(text) <= cells else text[: cells - 1] + "…"
 
 
 class StatusLine(Static):
