@@ -162,6 +162,14 @@ def test_add_trials_retry_and_errors(store, study):
     assert store.add_trials([]) == []
 
 
+def test_add_trials_beyond_sqlites_variable_limit(store, study):
+    import sqlite3
+
+    store.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 100)  # builds often allow 32,766
+    made = store.add_trials([Trial(study.id, i, {}) for i in range(250)])
+    assert [t.index for t in made] == list(range(250)) and len(store.trials(study.id)) == 250
+
+
 def test_add_trials_is_one_transaction(store, study):
     before = len(store.trials())
     with pytest.raises(NotFound):
