@@ -163,11 +163,18 @@ def test_add_trials_retry_and_errors(store, study):
 
 
 def test_add_trials_beyond_sqlites_variable_limit(store, study):
-    import sqlite3
-
     store.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 100)  # builds often allow 32,766
     made = store.add_trials([Trial(study.id, i, {}) for i in range(250)])
     assert [t.index for t in made] == list(range(250)) and len(store.trials(study.id)) == 250
+
+
+def test_a_full_disk_is_a_store_error_and_writes_nothing(store, study):
+    before = len(store.trials())
+    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+    store.conn.execute(f"PRAGMA max_page_count = {pages}")  # as if the disk were full
+    with pytest.raises(StoreError, match="database or disk is full"):
+        store.add_trials([Trial(study.id, i, {"note": "x" * 1000}) for i in range(200)])
+    assert len(store.trials()) == before and len(store.events()) == before
 
 
 def test_add_trials_is_one_transaction(store, study):

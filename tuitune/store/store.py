@@ -136,6 +136,9 @@ class Store:
         except sqlite3.IntegrityError as e:
             _rollback(conn)
             raise StoreError(f"the store refused the change: {e}") from e
+        except sqlite3.OperationalError as e:  # disk full, I/O error, locked at COMMIT: nothing written
+            _rollback(conn)
+            raise StoreError(connection.explain(e, self._path)) from e
         except BaseException:
             _rollback(conn)
             raise
