@@ -150,6 +150,19 @@ def test_an_internal_error_is_one_line_and_a_file(monkeypatch: pytest.MonkeyPatc
     report.unlink()
 
 
+def test_a_refusal_of_the_file_system_is_one_line_not_a_bug(monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str], project_dir: Path) -> None:
+    from tuitune.cli import rounds
+
+    def refused(args):
+        raise PermissionError(13, "Permission denied", "/srv/p/.tuitune/runner.log")
+
+    monkeypatch.setattr(rounds, "run_list", refused)
+    assert main(["round", "list"]) == 1
+    err = capsys.readouterr().err
+    assert err == "tuitune: [Errno 13] Permission denied: '/srv/p/.tuitune/runner.log'\n"
+
+
 def test_demo_into_a_file_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "afile"
     target.write_text("not a folder")

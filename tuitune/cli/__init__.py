@@ -65,6 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as error:  # the file system or a process refused (permissions, disk full): not a bug
+        print(f"tuitune: {error}", file=sys.stderr)
+        return 1
     except Exception as error:  # a bug: say so in one line, keep the traceback in a file
         report = _save_traceback()
         print(f"tuitune: internal error: {type(error).__name__}: {error}\n"
