@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 from tuitune.domain.errors import StoreError
@@ -72,7 +73,7 @@ def _prepare(conn: sqlite3.Connection, where: str, *, readonly: bool) -> int:
                     "once to upgrade it, then read it again")
             return len(names)
         if where != ":memory:":
-            conn.execute("PRAGMA journal_mode = WAL")
+            _journal_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
         return migrate(conn, where)
     except BaseException:
@@ -91,3 +92,18 @@ def explain(e: sqlite3.Error, where: str) -> str:
     if "unable to open" in text:
         return f"cannot open the store {where} (SQLite says: {text}); check the path and its permissions"
     return f"the store {where} failed: {text}"
+
+
+def _journal_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL. On a new file that other connections open at the same moment (the TUI and
+    the runner starting together), the switch fails at once with "database is locked": SQLite
+    does not call the busy handler for it. Retried until :data:`BUSY_TIMEOUT_S` has passed."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
