@@ -130,6 +130,19 @@ def test_curves_show_a_legend_and_real_value_ticks_on_a_log_axis():
     assert {"0.2", "0.5", "1", "2"} <= set(labels)  # 1-2-5 steps of a one-decade range, as values
 
 
+def test_a_diverged_curve_keeps_short_tick_labels_and_room_for_the_plot():
+    """plotext labels its own ticks in full: 3e46 took 48 columns and squeezed the curves out."""
+    series = {"#33": (np.arange(4.0), np.array([1.0, 5.0, 3.0873769e46, 2.0])), "#2": (np.arange(4.0), np.full(4, 0.3))}
+    for draw in (lambda: draw_curves(series, PLAIN), lambda: draw_axis(AxisPlot(
+            "lr", True, "linear", ro([0.1, 0.2]), ro([0.3, 8.1e95]), ro([1, 2], int), ro([]), ro([], int), (), 1), PLAIN)):
+        out = draw()
+        labels = re.findall(r"^\s*(\S+)┤", out, re.M)
+        assert labels and max(map(len, labels)) <= 9, labels
+    close = draw_curves({"#1": (np.arange(3.0), np.array([0.40571, 0.40572, 0.40574]))}, PLAIN)
+    labels = re.findall(r"^\s*(\S+)┤", close, re.M)
+    assert len(set(labels)) == len(labels) > 1, labels  # as many digits as it takes to tell them apart
+
+
 def test_curves_without_any_finite_point_say_so():
     nan = {"#1": (np.arange(3.0), np.full(3, np.nan))}
     for series in ({}, nan):

@@ -109,6 +109,23 @@ def log_ticks(lo: float, hi: float, most: int = 6) -> tuple[list[float], list[st
     return positions, [f"{10 ** p:.3g}" for p in positions]
 
 
+def value_axis(plt: ModuleType, style: Style, lo: float, hi: float) -> None:
+    """A linear y axis from ``lo`` to ``hi`` with short tick labels (4 significant digits, more
+    only where needed to tell two apart). plotext prints its own labels in full: a diverged
+    trial's 3e46 took 48 of a plot's 80 columns and left no room for the curves."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return
+    if hi <= lo:
+        lo, hi = lo - (abs(lo) or 1.0) * 0.5, hi + (abs(hi) or 1.0) * 0.5
+    plt.ylim(lo, hi)
+    positions = np.linspace(lo, hi, max(2, min(5, (style.height - 2) // 4 + 1))).tolist()
+    for digits in range(4, 10):
+        labels = [f"{p:.{digits}g}" for p in positions]
+        if len(set(labels)) == len(labels):
+            break
+    plt.yticks(positions, labels)
+
+
 def log10(values: np.ndarray) -> np.ndarray:
     """log10 of the positive values; others become NaN (a log axis cannot place them)."""
     values = np.asarray(values, dtype=float)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tuitune.plots.canvas import Style, figure, log10, log_ticks, marker, text
+from tuitune.plots.canvas import Style, figure, log10, log_ticks, marker, text, value_axis
 from tuitune.plots.reduce import reduce_curve
 
 if TYPE_CHECKING:  # analysis pulls in pandas and scipy; drawing needs only the attributes
@@ -45,9 +45,11 @@ def draw_curves(series: Series, style: Style = Style(), *, log_y: bool = False, 
                 plt.plot(x.tolist(), y.tolist(), marker=marker(style), label=label if legend else None)
             if legend:  # the legend covers the top-left rows: lift the top so no curve runs under it
                 y_hi += (y_hi - y_lo or 1.0) * len(drawable) / (rows - len(drawable))
-            plt.ylim(y_lo, y_hi)
             if log_y:
+                plt.ylim(y_lo, y_hi)
                 plt.yticks(*log_ticks(y_lo, y_hi))
+            else:
+                value_axis(plt, style, y_lo, y_hi)
             if x_hi > x_lo:
                 plt.xticks(*step_ticks(x_lo, x_hi))
         return text(plt, style)

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tuitune.plots.canvas import INFEASIBLE_MARKER, Style, category_axis, figure, log10, log_ticks, marker, text
+from tuitune.plots.canvas import (INFEASIBLE_MARKER, Style, category_axis, figure, log10, log_ticks, marker, text,
+                                  value_axis)
 
 if TYPE_CHECKING:  # analysis pulls in pandas and scipy; drawing needs only the attributes
     from tuitune.analysis import AxisPlot, BestOfK, Isolation
@@ -52,6 +53,8 @@ def draw_axis(plot: AxisPlot, style: Style = Style(), *, objective: str = "objec
         if failed:
             plt.scatter(place(plot.infeasible_x).tolist(), [_above(y)] * failed, marker=INFEASIBLE_MARKER,
                         color="red")
+        if len(y):
+            value_axis(plt, style, float(y.min()), _above(y) if failed else float(y.max()))
         if plot.bands:
             (low, inner_low), (inner_high, high) = (place(np.array(band)) for band in plot.bands)
             for edge in (inner_low, inner_high):
@@ -87,6 +90,8 @@ def draw_isolation(iso: Isolation, style: Style = Style(), *, objective: str = "
             plt.scatter([x], [best.objective], marker=BEST_MARKER, color="green")
         if missing:
             plt.scatter(missing, [_above(y)] * len(missing), marker=INFEASIBLE_MARKER, color="red")
+        if scored:
+            value_axis(plt, style, float(y.min()), _above(y))  # room above for notes and missing points
         if labels:
             category_axis(plt, labels)
         return text(plt, style)
@@ -100,6 +105,7 @@ def draw_sampled_enough(boxes: Sequence[BestOfK], style: Style = Style(), *, obj
         if boxes:
             plt.box(list(range(1, len(boxes) + 1)), [[b.high, b.q3, b.median, b.q1, b.low] for b in boxes],
                     quintuples=True, reset_ticks=False)
+            value_axis(plt, style, min(b.low for b in boxes), max(b.high for b in boxes))
             category_axis(plt, [f"k={b.k}" for b in boxes])
         return text(plt, style)
 
