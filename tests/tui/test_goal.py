@@ -151,6 +151,19 @@ async def test_escape_at_the_question_creates_nothing(seeded: Path, make_app) ->
         assert len(store.rounds()) == 2
 
 
+async def test_the_project_files_baseline_shows_until_one_is_adopted(tmp_path: Path, make_app) -> None:
+    folder = tmp_path / "fresh"
+    folder.mkdir()
+    (folder / "tuitune.toml").write_text('[project]\ncommand = "python train.py {args}"\n'
+                                         '[baseline]\nlearning_rate = 0.1\noptimizer = "momentum"\n')
+    app = make_app(folder, start="goal")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        shown = text_of(app.screen.query_one("#baseline-list"))
+        assert shown.startswith("● current  from tuitune.toml [baseline]") and "No baseline yet" not in shown
+        assert "learning_rate=0.1" in shown and "optimizer=momentum" in shown
+
+
 async def test_kind_and_phase_come_from_the_form(tmp_path: Path, make_app) -> None:
     folder = tmp_path / "empty"
     folder.mkdir()

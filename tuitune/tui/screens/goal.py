@@ -138,6 +138,12 @@ class GoalScreen(PaneScreen):
 
     def _baselines_text(self, data: GoalData) -> Text:
         if not data.baselines:
+            initial = self.backend.project.baseline
+            if initial:  # not stored until a decision: Decide compares against it meanwhile
+                return Text.assemble(("● current  from tuitune.toml [baseline]\n", "bold"),
+                                     f"  {config_text(initial)}\n",
+                                     ("  what Decide (5) compares candidates against; adopting one makes it B1",
+                                      "dim"))
             return Text("No baseline yet: add a [baseline] table to tuitune.toml, or adopt a candidate on "
                         "Decide (5).", style="dim")
         now = self.backend.clock()
