@@ -154,6 +154,19 @@ async def test_ctrl_r_starts_the_runner(seeded: Path, make_app) -> None:
         assert "runner running" in str(line.render())
 
 
+async def test_a_screenshot_goes_to_the_project_folder(seeded: Path, make_app) -> None:
+    app = make_app(seeded, start="goal")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        saved = Path(app.deliver_screenshot())
+        await pilot.pause()
+        assert saved.parent == seeded and saved.suffix == ".svg" and "<svg" in saved.read_text()
+        assert f"screenshot saved: {saved}" in " ".join(n.message for n in app._notifications)
+        app.deliver_screenshot(path=str(seeded / "missing"))
+        await pilot.pause()
+        assert "cannot save the screenshot" in " ".join(n.message for n in app._notifications)
+
+
 async def test_a_runner_that_cannot_start_says_why(seeded: Path, make_app) -> None:
     class Unstartable(FakeRunner):
         def ensure(self) -> None:

@@ -172,6 +172,18 @@ class TuituneApp(App[None]):
             yield from commands()
         yield from super().get_system_commands(screen)
 
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """Save an SVG of the screen into the project folder and say where (the palette's
+        "Screenshot"). Textual's default folder, ~/Downloads, is rarely there on a GPU server."""
+        try:
+            saved = self.save_screenshot(filename, path or str(self.backend.project_file.parent), time_format)
+        except OSError as error:
+            self.notify(f"cannot save the screenshot: {error}", severity="error", timeout=10)
+            return None
+        self.notify(f"screenshot saved: {saved}", timeout=8)
+        return saved
+
     def on_unmount(self) -> None:
         self.backend.close()
 
