@@ -30,7 +30,7 @@ from tuitune.tui.widgets.monitor_add import AddTrialsModal, parse_count
 from tuitune.tui.widgets.monitor_curves import Shown
 from tuitune.tui.widgets.monitor_log import LogView
 from tuitune.runner.overview import duration
-from tuitune.tui.widgets.monitor_table import TrialsTable, number
+from tuitune.tui.widgets.monitor_table import TrialsTable, number, step_text
 
 from .seed import FROZEN
 
@@ -184,6 +184,9 @@ def test_curves_log_and_points_left(seeded):
 
 def test_formatting():
     assert [number(v) for v in (None, math.nan, math.inf, 0.30371, 12345.0)] == ["–", "nan", "inf", "0.3037", "1.2e4"]
+    assert [number(v) for v in (8.1e95, -8.1e95, -0.000123, 1e-100)] == ["8.1e95", "-8e95", "-1e-4", "1e-100"]
+    assert [step_text(v) for v in (None, 99_999, 132_600, 9_999_999, 10_000_000)] == ["–", "99999", "132k", "9999k",
+                                                                                     "10M"]
     assert [duration(v) for v in (None, 0.83, 9.94, 9.97, 42, 59.7, 1799, 18_120, 400_000)] == [
         "–", "0.8s", "9.9s", "10s", "42s", "1m00s", "29m59s", "5h02m", "111h"]
     assert parse_count("8", None) == (8, "")

@@ -68,8 +68,21 @@ def number(value: float | None) -> str:
         return "–"
     if not math.isfinite(value):
         return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    text = f"{value:.4g}"
-    return text if len(text) <= 6 else f"{value:.2g}".replace("e-0", "e-").replace("e+0", "e")
+    for form in (".4g", ".2g", ".1g", ".0e"):  # 0.3037, then 1.2e4, 8.1e95, -8e95, -1e-4
+        mantissa, _, exponent = f"{value:{form}}".partition("e")
+        text = f"{mantissa}e{int(exponent)}" if exponent else mantissa
+        if len(text) <= 6:
+            break
+    return text
+
+
+def step_text(step: int | None) -> str:
+    """A step in at most 5 characters: ``99999``, then ``1326k``, then ``133M``."""
+    if step is None:
+        return "–"
+    if step < 100_000:
+        return str(step)
+    return f"{step // 1000}k" if step < 100_000_000 // 10 else f"{step // 1_000_000}M"
 
 
 def state_text(state: TrialState) -> Text:
@@ -82,7 +95,7 @@ def cells(row: TrialRow, keys: frozenset[str]) -> dict[str, Text]:
     every = {
         "id": Text(str(row.id)),
         "state": state_text(row.state),
-        "step": Text("–" if row.step is None else str(row.step)),
+        "step": Text(step_text(row.step)),
         "train": Text(number(row.train)),
         "valid": Text(number(row.valid)),
         "objective": Text(number(row.objective), style="bold"),
