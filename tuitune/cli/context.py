@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,9 @@ class Context:
     project: Project
     project_file: Path
     store: Store
+    problems: InvalidConfig | None = None
+    """What is wrong with tuitune.toml when it was opened ``lenient`` (``project`` then holds
+    defaults and the file's store path): enough to look at and stop trials, not to start any."""
 
     def open_round(self) -> Round:
         """The round new studies go into; an error saying how to start one when there is none."""
@@ -48,7 +53,35 @@ def load_project(args: argparse.Namespace) -> tuple[Project, Path]:
     return config.load_project(folder), folder / config.PROJECT_FILE
 
 
-def open_context(args: argparse.Namespace, *, readonly: bool = False) -> Context:
-    project, project_file = load_project(args)
+def load_project_leniently(args: argparse.Namespace) -> tuple[Project, Path, InvalidConfig | None]:
+    """:func:`load_project`, but a tuitune.toml with problems gives a stand-in project (see
+    :func:`stand_in`) and the problems, printed as a warning: an edit that broke the file must
+    not keep the user from seeing and stopping the trials that already run."""
+    try:
+        return (*load_project(args), None)
+    except InvalidConfig as problems:
+        folder = config.find_project(Path(args.project))
+        print(f"tuitune: warning: {problems}\n(shown anyway; fix tuitune.toml before starting trials)",
+              file=sys.stderr)
+        return stand_in(folder), folder / config.PROJECT_FILE, problems
+
+
+def stand_in(folder: Path) -> Project:
+    """A project with tuitune's defaults and what can still be read of ``folder``'s tuitune.toml:
+    its name and its store's path (its whole TOML may not parse: then the default store)."""
+    try:
+        section = tomllib.loads((folder / config.PROJECT_FILE).read_text()).get("project", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        section = {}
+    section = section if isinstance(section, dict) else {}
+    fields = {k: v for k in ("name", "store") if isinstance(v := section.get(k), str) and v.strip()}
+    return Project("(tuitune.toml has problems)", root=str(folder), **fields)
+
+
+def open_context(args: argparse.Namespace, *, readonly: bool = False, lenient: bool = False) -> Context:
+    if lenient:
+        project, project_file, problems = load_project_leniently(args)
+    else:
+        (project, project_file), problems = load_project(args), None
     store = Store.open(config.project_store_path(project), readonly=readonly)
-    return Context(project, project_file, store)
+    return Context(project, project_file, store, problems)

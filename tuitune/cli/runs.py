@@ -15,7 +15,7 @@ import sys
 import time
 
 from tuitune import config
-from tuitune.cli.context import Context, load_project, open_context
+from tuitune.cli.context import Context, load_project_leniently, open_context
 from tuitune.domain import CommandKind, Project
 from tuitune.domain.errors import InvalidConfig, Problem
 from tuitune.runner.control import ensure_runner, stop_runner
@@ -61,10 +61,11 @@ def _paths(ctx: Context) -> RunnerPaths:
     return RunnerPaths.for_store(ctx.store.path)
 
 
-def _project_paths(args: argparse.Namespace) -> tuple[Project, RunnerPaths]:
-    """The project and its runner's files, without opening (or creating) the store."""
-    project, _ = load_project(args)
-    return project, RunnerPaths.for_store(config.project_store_path(project))
+def _runner_paths(args: argparse.Namespace) -> RunnerPaths:
+    """The runner's files, without opening (or creating) the store; a tuitune.toml with problems
+    still names them (a broken edit must not keep the user from stopping the runner)."""
+    project, _, _ = load_project_leniently(args)
+    return RunnerPaths.for_store(config.project_store_path(project))
 
 
 # --- run -------------------------------------------------------------------------------------
@@ -139,7 +140,7 @@ def progress_line(view: Overview) -> str:
 # --- status ----------------------------------------------------------------------------------
 
 def run_status(args: argparse.Namespace) -> int:
-    ctx = open_context(args, readonly=True)
+    ctx = open_context(args, readonly=True, lenient=True)
     with ctx.store:
         view = overview(ctx.store, ctx.project, running(_paths(ctx)))
     if args.json:
@@ -194,7 +195,7 @@ def _num(v: object) -> str:
 # --- intents ---------------------------------------------------------------------------------
 
 def run_intent(args: argparse.Namespace) -> int:
-    ctx = open_context(args)
+    ctx = open_context(args, lenient=True)
     with ctx.store:
         for trial_id in args.trials:
             ctx.store.get_trial(trial_id)  # NotFound names a wrong id before anything is asked
@@ -204,6 +205,10 @@ def run_intent(args: argparse.Namespace) -> int:
             command = intents.request_stop(ctx.store, args.trials, "stop requested")
         else:
             command = intents.request_requeue(ctx.store, args.trials)
+        if ctx.problems is not None and running(_paths(ctx)) is None:
+            print(f"asked for {args.kind} {args.trials}, but no runner is running to do it and none can start "
+                  "until tuitune.toml is fixed; the next runner does it", file=sys.stderr)
+            return 1
         ensure_runner(ctx.project.root, _paths(ctx))
         deadline = time.monotonic() + 5.0
         while not (done := ctx.store.get_command(command.id)).done and time.monotonic() < deadline:
@@ -225,14 +230,14 @@ def run_runner_start(args: argparse.Namespace) -> int:
 
 
 def run_runner_stop(args: argparse.Namespace) -> int:
-    stopped = stop_runner(_project_paths(args)[1])
+    stopped = stop_runner(_runner_paths(args))
     print("no runner was running" if stopped is None else
           f"runner stopped (pid {stopped.pid}); its trials keep running and the next runner re-adopts them")
     return 0
 
 
 def run_runner_status(args: argparse.Namespace) -> int:
-    _, paths = _project_paths(args)
+    paths = _runner_paths(args)
     info = running(paths)
     if info is None:
         print(f"runner not running (`tuitune runner start`); log: {paths.log}")
