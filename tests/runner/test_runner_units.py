@@ -20,6 +20,8 @@ from tuitune.runner.overview import study_line
 from tuitune.store import Store
 
 LOSS = Objective("val_loss")
+REPORTS = """python -c "print('@tuitune {\\"val_loss\\": 0.5}')" """
+"""A command that reports its objective once and exits 0."""
 
 
 @pytest.mark.parametrize(("points", "rule", "reason"), [
@@ -193,6 +195,7 @@ def test_a_stop_or_timeout_after_exit_json_leaves_the_trial_to_finish_by_its_cod
 
     store, tid, folder = fed
     life, active = _running(store, tid, folder, Project("true", timeout=0.001))
+    active.feed.objective.add([(0, 0.5)])  # it reported its objective
     _exited(folder)
     assert life.stop(tid, "stop requested") == "already ended"
     assert read_ending(folder) is None and store.get_trial(tid).state is TrialState.RUNNING
@@ -253,6 +256,19 @@ def test_a_requeue_command_replayed_after_a_crash_queues_once(fed) -> None:
     assert [t.retry_of for t in store.trials()].count(tid) == 2
 
 
+def test_a_trial_that_exits_0_without_its_objective_failed(fed) -> None:
+    import time
+
+    from tuitune.domain import Project
+
+    store, tid, folder = fed
+    life, active = _running(store, tid, folder, Project("true"))
+    _exited(folder)
+    _until_finished(lambda: life.step(active, time.time()), life, tid)
+    t = store.get_trial(tid)
+    assert t.state is TrialState.FAILED and t.reason.startswith("exit 0, but it never reported val_loss")
+
+
 def test_a_launched_trial_is_watched_even_when_the_store_refuses_running(fed, monkeypatch) -> None:
     """The shim runs once launched: a store locked at that moment must not leave it unwatched in
     STARTING, holding its slot, until the next runner."""
@@ -266,7 +282,7 @@ def test_a_launched_trial_is_watched_even_when_the_store_refuses_running(fed, mo
 
     store, tid, folder = fed
     executor = LocalExecutor(1, 0, GpuPool([]), grace=1.0)
-    life = Lifecycle(store, Project("python -c pass"), RunnerPaths(folder.parent), executor)
+    life = Lifecycle(store, Project(REPORTS), RunnerPaths(folder.parent), executor)
     transition, refusals = store.transition, []
 
     def locked_once(trial_id, new_state, **kw):
@@ -329,7 +345,7 @@ def test_a_refused_starting_write_frees_the_slot_and_the_trial_starts_later(fed,
     from tuitune.runner.daemon import Daemon
 
     store, tid, folder = fed
-    life = _lifecycle(store, folder, "python -c pass")
+    life = _lifecycle(store, folder, REPORTS)
     _refuse_once(store, monkeypatch, TrialState.STARTING)
     daemon = Daemon(store, life)
     with pytest.raises(StoreError):
@@ -350,7 +366,7 @@ def test_a_trial_that_ends_before_its_running_write_keeps_its_real_start(fed, mo
     from tuitune.runner.trialdir import read_exit
 
     store, tid, folder = fed
-    life = _lifecycle(store, folder, "python -c pass")
+    life = _lifecycle(store, folder, REPORTS)
     _refuse_once(store, monkeypatch, TrialState.RUNNING, TrialState.COMPLETED)
     life.executor.claim()
     with pytest.raises(StoreError):

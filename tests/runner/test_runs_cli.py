@@ -90,3 +90,13 @@ def test_trials_that_cannot_get_their_gpus_fail_with_the_fix(lab) -> None:
     [t] = lb.queue()
     t = lb.wait_state(t.id, TrialState.FAILED)
     assert t.reason.startswith("cannot hold 1 GPUs from a pool of 0") and "gpus_per_trial" in t.reason
+
+
+def test_the_progress_line_counts_stopped_trials_apart_from_failed_ones() -> None:
+    from tuitune.cli.runs import progress_line
+    from tuitune.runner.overview import Overview, StudyLine
+
+    timed_out = StudyLine(1, "hang", "val_loss", "minimize", total=2, done=2, running=0, queued=0, failed=0,
+                          stopped=2, best=0.9, best_trial=30)
+    assert progress_line(Overview(1, "g", 4242, [timed_out])) == \
+        "hang: 2/2 done, 0 running, 0 failed, 2 stopped, best val_loss 0.9 (trial 30)"

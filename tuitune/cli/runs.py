@@ -129,6 +129,8 @@ def progress_line(view: Overview) -> str:
     parts = []
     for s in view.studies:
         text = f"{s.name}: {s.done}/{s.total} done, {s.running} running, {s.failed} failed"
+        if s.stopped:
+            text += f", {s.stopped} stopped"
         if s.best is not None:
             text += f", best {s.metric} {_num(s.best)} (trial {s.best_trial})"
         parts.append(text)
@@ -161,8 +163,9 @@ def run_status(args: argparse.Namespace) -> int:
 
 def _print_study(s: StudyLine, train_metric: str) -> None:
     best = f", best {s.metric} {_num(s.best)} (trial {s.best_trial})" if s.best is not None else ""
+    stopped = f", {s.stopped} stopped" if s.stopped else ""
     print(f"study {s.id} {s.name}: {s.done}/{s.total} done, {s.running} running, {s.queued} queued, "
-          f"{s.failed} failed{best}")
+          f"{s.failed} failed{stopped}{best}")
     if not s.trials:
         print("  no trials yet: `tuitune run`")
         return

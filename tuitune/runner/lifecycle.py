@@ -277,6 +277,10 @@ class Lifecycle:
         if record.get("error"):
             return TrialState.FAILED, record["error"]
         code, sig = record.get("exit_code"), record.get("signal")
+        if code == 0 and active.feed.objective.value is None:  # nothing to compare: not a success
+            metric = active.feed.objective.objective.metric
+            return TrialState.FAILED, (f"exit 0, but it never reported {metric}, the objective (check the metric's "
+                                       "name in [objective] and how the script reports it)")
         if code == 0:
             return TrialState.COMPLETED, "exit 0"
         what = f"killed by {_signal_name(sig)}" if sig else f"exit code {code}"

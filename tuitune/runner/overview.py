@@ -68,6 +68,8 @@ class StudyLine:
     running: int
     queued: int
     failed: int
+    stopped: int
+    """KILLED: stopped on request or by the timeout (a result, but not a finished run)."""
     best: float | None
     best_trial: int | None
     trials: list[TrialLine] = field(default_factory=list)
@@ -113,6 +115,7 @@ def study_line(study: Study, trials: list[Trial], latest: dict[int, dict[str, tu
         total=len(current), done=sum(t.state.terminal for t in current),
         running=sum(t.state.active for t in current), queued=sum(t.state is TrialState.QUEUED for t in current),
         failed=sum(t.state in (TrialState.FAILED, TrialState.LOST) for t in current),
+        stopped=sum(t.state is TrialState.KILLED for t in current),
         best=None if best is None else best.objective, best_trial=None if best is None else best.id, trials=lines)
 
 
