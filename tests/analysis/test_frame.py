@@ -109,6 +109,15 @@ def test_study_objective_is_the_default_and_one_is_required():
         study_data(SPACE, trials, {})
 
 
+def test_a_requeued_trial_is_replaced_by_its_retry() -> None:
+    trials = [Trial(1, 0, {"lr": 0.01}, state=TrialState.FAILED, id=1),
+              Trial(1, 1, {"lr": 0.1}, state=TrialState.COMPLETED, id=2),
+              Trial(1, 0, {"lr": 0.01}, state=TrialState.COMPLETED, id=3, retry_of=1)]
+    curves = {i: {"val_loss": [(0, 0.5)]} for i in (1, 2, 3)}
+    data = study_data(SPACE, trials, curves, Objective("val_loss"))
+    assert list(data.frame.index) == [2, 3] and data.frame["ok"].all()
+
+
 def test_conditional_hyperparameter_absent_is_nan_and_groups_by_study_without_scientific():
     data = make(SPACE, [{"lr": 0.01}, {}, {"lr": 0.1}], lambda i, p: {"val_loss": decaying(1.0, steps=10)},
                 study_ids=[1, 1, 2])

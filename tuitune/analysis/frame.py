@@ -252,8 +252,11 @@ def study_data(space: Study | SearchSpace, trials: Sequence[Trial], curves: Curv
 
     ``trials`` are the study's (or the round's) stored trials, e.g. ``store.trials(study_id=...)``;
     ``curves`` any shape :meth:`Curves.of` accepts, e.g. ``{t.id: {"val_loss": store.curve(t.id,
-    "val_loss"), ...}}``.
+    "val_loss"), ...}}``. A trial that was retried or requeued (another trial's ``retry_of``
+    names it) is replaced by that trial, as in ``tuitune status``: each point counts once.
     """
+    retried = {t.retry_of for t in trials if t.retry_of is not None}
+    trials = [t for t in trials if t.id not in retried]
     if objective is None:
         objective = space.objective if isinstance(space, Study) else None
         if objective is None:
