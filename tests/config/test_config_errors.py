@@ -93,6 +93,16 @@ STUDY_CASES = [
      "params", 4, ["{lr}", "'lr' is conditional", "fix: use {args}"]),
     ("bool-values-mixed", HEAD + '[params.flag]\ntype = "bool"\nvalues = [true, "no"]\n', "params.flag.values",
      10, ["a bool takes true and false"]),
+    ("seed-past-64-bits", HEAD.replace("trials = 8", "seed = 1180591620717411303424"), "seed", 2,
+     ["below 2**63", "1180591620717411303424"]),
+    ("int-bound-past-64-bits", HEAD + "[params.layers]\nlow = 1\nhigh = 1180591620717411303424\n",
+     "params.layers.high", 10, ["±2**63", "1180591620717411303424"]),
+    ("float-bound-past-64-bits", HEAD + '[params.wd]\ntype = "float"\nlow = 0\nhigh = 1180591620717411303424\n',
+     "params.wd.high", 11, ["±2**63", "exponent"]),
+    ("fixed-int-past-64-bits", HEAD + '[params.layers]\nrole = "fixed"\nvalue = 1180591620717411303424\n',
+     "params.layers.value", 10, ["±2**63"]),
+    ("bound-of-400-digits", HEAD.replace("high = 1.0", "high = " + "9" * 400), "params.lr.high", 6, ["±2**63"]),
+    ("integer-of-5000-digits", "seed = " + "9" * 5000 + "\n" + HEAD, "", None, ["too long to read"]),
 ]
 
 PROJECT_CASES = [
@@ -129,6 +139,8 @@ PROJECT_CASES = [
     ("store-is-folder", PROJECT.replace("[baseline]", 'store = "data/"\n[baseline]'), "project.store", 4,
      ["names a folder"]),
     ("stop-not-bool", PROJECT + '[divergence]\nstop = "yes"\n', "divergence.stop", 8, ["true or false"]),
+    ("timeout-of-400-digits", PROJECT + "[resources]\ntimeout = " + "9" * 400 + "\n", "resources.timeout", 8,
+     ["±2**63"]),
 ]
 
 

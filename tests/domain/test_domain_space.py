@@ -51,6 +51,10 @@ def problems(**kw) -> list[tuple[str, str]]:
     (dict(value=3), "value", "not a valid float in [0, 1]"),
     (dict(type="flaot"), "type", "unknown type 'flaot'"),
     (dict(role="science"), "role", "unknown role 'science'"),
+    (dict(type=I, low=0, high=2**70), "high", "found high = 1180591620717411303424"),
+    (dict(low=-(2**63) - 1, high=1), "low", "within ±2**63"),
+    (dict(type=I, low=0, high=10**400), "high", "within ±2**63"),
+    (dict(role=Role.FIXED, type=I, value=10**400), "value", "within ±2**63"),
 ])
 def test_hyperparameter_rules(kw: dict, field: str, words: str) -> None:
     found = problems(**kw)
@@ -81,6 +85,11 @@ def test_defaults_and_coercion() -> None:
 ])
 def test_contains_keeps_bools_apart_from_numbers(p: Hyperparameter, value: object, ok: bool) -> None:
     assert p.contains(value) is ok
+
+
+def test_contains_refuses_whole_numbers_past_64_bits_without_overflowing() -> None:
+    assert not hp(type=I, low=1, high=8).contains(10**400)
+    assert not hp(low=0, high=1).contains(-(10**400))
 
 
 OPT = hp("optimizer", C, values=("sgd", "momentum", "adam"))

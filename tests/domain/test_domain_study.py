@@ -27,6 +27,8 @@ def study_problems(**kw) -> list[tuple[str, str]]:
     (dict(repeats="3"), "repeats", "found '3'"),
     (dict(grid_steps=1), "grid_steps", ">= 2"),
     (dict(seed=-1), "seed", ">= 0"),
+    (dict(seed=2**63), "seed", "below 2**63"),
+    (dict(grid_steps=2**64), "grid_steps", "below 2**63"),
     (dict(space=SearchSpace((WD,))), "params", "nothing varies"),
     (dict(algorithm=Algorithm.MANUAL), "configs", "needs configurations"),
     (dict(algorithm="bayes"), "algorithm", "unknown algorithm 'bayes'"),

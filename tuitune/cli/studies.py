@@ -15,6 +15,7 @@ from tuitune import config
 from tuitune.cli.context import load_project, open_context
 from tuitune.domain import Study, TrialState
 from tuitune.domain.errors import InvalidConfig, Problem
+from tuitune.domain.space import INT64_MAX
 
 
 def register(verbs: argparse._SubParsersAction) -> None:
@@ -33,8 +34,28 @@ def register(verbs: argparse._SubParsersAction) -> None:
 
     reseed = sub.add_parser("reseed", help="a sibling study with the same design and a new sequence seed")
     reseed.add_argument("study", help="the study's id or name (in the open round)")
-    reseed.add_argument("--seed", type=int, default=None, help="the new sequence seed (default: derived)")
+    reseed.add_argument("--seed", type=whole_number("--seed", 0, INT64_MAX, example=7), default=None,
+                        help="the new sequence seed (default: derived)")
     reseed.set_defaults(func=run_reseed)
+
+
+def whole_number(flag: str, low: int, high: int, *, example: int):
+    """An argparse type for a whole number from ``low`` to ``high``.
+
+    Why: a value the study cannot take (a seed past 64 bits, which the store cannot keep) is
+    refused while the arguments are parsed, in one line naming the fix, rather than after
+    something has run or as an internal error at the write.
+    """
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"needs a whole number from {low} to {high}, found {text!r} "
+                                             f"(fix: e.g. {flag} {example})")
+        return value
+    return parse
 
 
 def _load(args: argparse.Namespace) -> Study:
@@ -114,6 +135,9 @@ def run_reseed(args: argparse.Namespace) -> int:
     ctx = open_context(args)
     with ctx.store:
         original = ctx.find_study(args.study)
+        if args.seed == original.seed:
+            raise InvalidConfig([Problem("--seed", f"study {original.name!r} already has seed {args.seed}",
+                                         "pass another seed, or leave --seed out for a derived one")])
         sibling = search.reseed(original, args.seed)
         taken = {s.name for s in ctx.store.studies(original.round_id)}
         stored = ctx.store.add_study(replace(sibling, name=search.unique_name(sibling.name, taken)),

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from tuitune.config.toml import KeyPath, Locator, format_path
 from tuitune.domain.errors import InvalidConfig, Problem
+from tuitune.domain.space import fits_int64
 
 E = TypeVar("E", bound=StrEnum)
 MISSING: Any = object()
@@ -182,6 +183,10 @@ class Fields:
             return default
         if not is_number(value):
             self.wrong_type(path + (key,), value, "a number", example)
+            return default
+        if isinstance(value, int) and not fits_int64(value):  # before isfinite(), which would overflow
+            self.add(path + (key,), f"expected a number within ±2**63, found integer {toml_repr(value)}",
+                     f"write {key} = {example}, or a float with an exponent such as 1e21")
             return default
         if finite and not math.isfinite(value):
             self.add(path + (key,), f"expected a finite number, found {value!r}", f"write {key} = {example}")

@@ -77,6 +77,9 @@ def read_toml(path: Path, file: str) -> tuple[dict[str, Any], Locator]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InvalidConfig([syntax_problem(str(e), file, text)]) from None
+    except ValueError:  # not a syntax error: Python refuses to read an integer of over 4300 digits
+        raise InvalidConfig([Problem("", "holds a whole number too long to read (over 4300 digits)",
+                                     "shorten the number, or write it as a float", file)]) from None
     return data, Locator(text)
 
 

@@ -25,6 +25,20 @@ from tuitune.domain.errors import Problem, coerce_enum, raise_if_any
 Value = bool | int | float | str
 """A hyperparameter value as passed to a training command."""
 
+INT64_MAX = 2**63 - 1
+"""The largest whole number tuitune keeps (seeds, counts, numeric bounds).
+
+Why a limit: the store's INTEGER columns hold signed 64-bit numbers, and Python's ``sqlite3``
+refuses a larger int at the write (``OverflowError``), long after validation passed; sampling and
+analysis turn bounds into floats, which overflow past 1e308. Checked up front, it is a problem
+with a fix like any other.
+"""
+
+
+def fits_int64(x: int) -> bool:
+    """``x`` lies within a signed 64-bit integer's range (see :data:`INT64_MAX`)."""
+    return -INT64_MAX - 1 <= x <= INT64_MAX
+
 
 class ParamType(StrEnum):
     """The kind of values a hyperparameter takes."""
@@ -139,6 +153,8 @@ class Hyperparameter:
             return contains_value(self.values, value)  # type: ignore[arg-type]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return False
+        if isinstance(value, int) and not fits_int64(value):  # beyond any bound, and float() would overflow
+            return False
         if self.type is ParamType.INT and not float(value).is_integer():
             return False
         if not math.isfinite(value):
@@ -153,6 +169,9 @@ class Hyperparameter:
         if not self.id or not all(c.isalnum() or c in "_-." for c in self.id):
             out.append(Problem("id", f"found {self.id!r}", "use letters, digits, '_', '-' or '.'"))
         if self.numeric:
+            huge = self._huge_number_problems()
+            if huge:  # every other check of the range would compare or convert these numbers
+                return out + huge
             out += self._range_problems()
         elif self.type is ParamType.CATEGORICAL:
             if not self.values:
@@ -183,6 +202,18 @@ class Hyperparameter:
         if self.numeric and not self.varies and (self.low is None) != (self.high is None):
             out.append(Problem("high" if self.high is None else "low", "give both low and high, or neither",
                                "add the missing bound"))
+        return out
+
+    def _huge_number_problems(self) -> list[Problem]:
+        """Whole numbers of a numeric hyperparameter past 64 bits (see :data:`INT64_MAX`)."""
+        out = []
+        for key in ("low", "high", "value"):
+            v = getattr(self, key)
+            if isinstance(v, int) and not isinstance(v, bool) and not fits_int64(v):
+                fix = ("write it as a float, with an exponent (e.g. 1.5e21)" if self.type is ParamType.FLOAT
+                       else f"use a smaller whole number for {key}")
+                out.append(Problem(key, f"needs a whole number within ±2**63 (a 64-bit integer), found {key} = {v}",
+                                   fix))
         return out
 
     def _range_problems(self) -> list[Problem]:

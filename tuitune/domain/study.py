@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from tuitune.domain.errors import Problem, coerce_enum, raise_if_any
 from tuitune.domain.objective import Objective
-from tuitune.domain.space import Role, SearchSpace, Value
+from tuitune.domain.space import INT64_MAX, Role, SearchSpace, Value
 
 
 class Algorithm(StrEnum):
@@ -84,6 +84,9 @@ class Study:
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
                 out.append(Problem(key, f"needs a whole number >= {minimum}, found {v!r}", f"set {key} = {minimum} or more"))
+            elif v > INT64_MAX:
+                out.append(Problem(key, f"needs a whole number below 2**63 (the store keeps 64-bit integers), found {v}",
+                                   f"set {key} to a smaller number, e.g. {key} = {minimum}"))
         if self.algorithm is Algorithm.MANUAL:
             if not self.configs:
                 out.append(Problem("configs", "a manual study needs configurations, found none",

@@ -1,0 +1,68 @@
+"""Bad input on the command line and in the files it reads: a clear error with the fix, never an
+internal error, and nothing run or stored before it is refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tuitune import config
+from tuitune.cli import main
+from tuitune.store import Store
+
+STUDY = """\
+name = "wd"
+trials = 4
+seed = 3
+
+[params.weight_decay]
+role = "scientific"
+values = [0.0, 0.001]
+
+[params.learning_rate]
+low = 1e-4
+high = 1.0
+scale = "log"
+"""
+
+PAST_64_BITS = str(2**70)
+
+
+def stored_studies(project_dir: Path) -> list:
+    project = config.load_project(project_dir)
+    with Store.open(config.project_store_path(project), readonly=True) as store:
+        return store.studies()
+
+
+def test_study_add_refuses_a_seed_past_64_bits(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project_dir / "wd.toml").write_text(STUDY.replace("seed = 3", f"seed = {PAST_64_BITS}"))
+    assert main(["round", "new", "does weight decay help?"]) == 0
+    assert main(["study", "add", "wd.toml"]) == 1
+    err = capsys.readouterr().err
+    assert "wd.toml:3: seed:" in err and PAST_64_BITS in err and "(fix: " in err
+    assert "internal error" not in err
+    assert stored_studies(project_dir) == []
+
+
+def test_reseed_refuses_a_seed_past_64_bits_while_parsing(project_dir: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    (project_dir / "wd.toml").write_text(STUDY)
+    assert main(["round", "new", "does weight decay help?"]) == 0
+    assert main(["study", "add", "wd.toml"]) == 0
+    with pytest.raises(SystemExit) as exit_info:
+        main(["study", "reseed", "wd", "--seed", PAST_64_BITS])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --seed: needs a whole number from 0 to {2**63 - 1}, found '{PAST_64_BITS}'" in err
+    assert "(fix: " in err
+    assert len(stored_studies(project_dir)) == 1
+
+
+def test_reseed_with_the_study_s_own_seed_says_so(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project_dir / "wd.toml").write_text(STUDY)
+    assert main(["round", "new", "does weight decay help?"]) == 0
+    assert main(["study", "add", "wd.toml"]) == 0
+    assert main(["study", "reseed", "wd", "--seed", "3"]) == 1
+    err = capsys.readouterr().err
+    assert "already has seed 3" in err and "(fix: " in err and "internal error" not in err
