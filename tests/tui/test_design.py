@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Static
 
+import tuitune
 from tuitune import config
 from tuitune.domain import RoundStatus, TrialState
 from tuitune.store import Store
@@ -119,6 +122,46 @@ async def test_edit_form_validates_as_you_type_and_keeps_bad_input(seeded: Path,
         assert any("fix the design first" in n for n in notes(app))
         await pilot.press("u")
         assert screen.checked.study is not None
+
+
+@pytest.fixture
+def sample(tmp_path: Path, monkeypatch) -> Path:
+    """The demo's sample project (9 hyperparameters: more rows than the table shows at 80x24),
+    with a round and its study stored."""
+    from tuitune.cli import main
+
+    folder = tmp_path / "mlp"
+    shutil.copytree(Path(tuitune.__file__).parent / "samples" / "mlp_numpy", folder)
+    monkeypatch.chdir(folder)
+    assert main(["round", "new", "does weight decay help?"]) == 0
+    assert main(["study", "add", "studies/weight_decay.toml"]) == 0
+    return folder
+
+
+async def test_at_80x24_problems_show_and_a_new_row_is_in_view(sample: Path, make_app) -> None:
+    app = make_app(sample, start="design")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot, "c")
+        await goto_row(pilot, "learning_rate")
+        await pilot.press("e")
+        await pilot.pause()
+        await type_into(pilot, "low", "2")
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+        assert screen.checked.problems
+        shown = screen.query_one("#design-messages").region.intersection(screen.query_one("#design-left").region)
+        assert shown.height >= 2, "the problem itself shows, not just its count"
+        await pilot.press("u", "a")
+        await pilot.pause()
+        await type_into(pilot, "id", "dropout")
+        await type_into(pilot, "low", "0")
+        await type_into(pilot, "high", "0.5")
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.2)
+        table = screen.query_one(ParamTable)
+        assert table.cursor_row == table.get_row_index("dropout") == 9
+        rows_in_view = table.scrollable_content_region.height - 1  # the header row
+        assert table.scroll_y <= table.cursor_row < table.scroll_y + rows_in_view, "the new row is in view"
 
 
 async def test_add_a_conditional_hyperparameter(seeded: Path, make_app) -> None:

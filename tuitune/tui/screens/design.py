@@ -152,6 +152,7 @@ class DesignScreen(PaneScreen):
         budget_widget.update(Text("budget: " + budget))
         budget_widget.display = bool(budget)
         self.query_one("#design-problems", Static).update(self.messages())
+        self.set_class(bool(self.checked.problems), "-problems")  # problems take room from the table
         self.draw_preview()
 
     def title_text(self) -> Text:
