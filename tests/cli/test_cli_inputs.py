@@ -66,3 +66,28 @@ def test_reseed_with_the_study_s_own_seed_says_so(project_dir: Path, capsys: pyt
     assert main(["study", "reseed", "wd", "--seed", "3"]) == 1
     err = capsys.readouterr().err
     assert "already has seed 3" in err and "(fix: " in err and "internal error" not in err
+
+
+GRID = """\
+name = "grid"
+algorithm = "grid"
+grid_steps = 1000
+""" + "".join(f"[params.p{i}]\nlow = 0.0\nhigh = 1.0\n" for i in range(4))
+
+
+def test_preview_of_a_grid_past_the_limit_is_refused_before_building_it(
+        project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project_dir / "grid.toml").write_text(GRID)
+    assert main(["study", "preview", "grid.toml", "--n", "3"]) == 1
+    err = capsys.readouterr().err
+    assert "grid.toml:3: grid_steps: a grid of up to 1,000,000,000,000 points" in err and "(fix: " in err
+
+
+def test_study_add_refuses_more_trials_than_a_study_may_run(project_dir: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    (project_dir / "wd.toml").write_text(STUDY.replace("trials = 4", "trials = 100000000"))
+    assert main(["round", "new", "does weight decay help?"]) == 0
+    assert main(["study", "add", "wd.toml"]) == 1
+    err = capsys.readouterr().err
+    assert "wd.toml:2: trials: needs at most 100,000" in err and "split" in err
+    assert stored_studies(project_dir) == []

@@ -103,6 +103,20 @@ STUDY_CASES = [
      "params.layers.value", 10, ["±2**63"]),
     ("bound-of-400-digits", HEAD.replace("high = 1.0", "high = " + "9" * 400), "params.lr.high", 6, ["±2**63"]),
     ("integer-of-5000-digits", "seed = " + "9" * 5000 + "\n" + HEAD, "", None, ["too long to read"]),
+    ("trials-past-the-limit", HEAD.replace("trials = 8", "trials = 100000000"), "trials", 2,
+     ["at most 100,000", "100,000,000", "split"]),
+    ("points-times-repeats-past-the-limit", HEAD.replace("trials = 8", "trials = 50000\nrepeats = 3"), "trials", 2,
+     ["50,000 points x 3 repeats = 150,000 trials", "more than the 100,000"]),
+    ("grid-past-the-limit", 'algorithm = "grid"\ngrid_steps = 40\n' + HEAD.replace("trials = 8\n", "")
+     + "".join(f"[params.p{i}]\nlow = 0.0\nhigh = 1.0\n" for i in range(3)), "grid_steps", 2,
+     ["up to 2,560,000 points", "40 x 40 x 40 x 40 values of lr, p0, p1, p2", "lower grid_steps", "split"]),
+    ("grid-of-a-million-steps", 'algorithm = "grid"\ngrid_steps = 1000000\n' + HEAD, "grid_steps", 2,
+     ["up to 1,000,000 points"]),
+    ("grid-of-categoricals-past-the-limit", 'algorithm = "grid"\n' + HEAD.replace("trials = 8\n", "")
+     + "".join(f"[params.c{i}]\nvalues = {list(range(20))}\n" for i in range(4)), "grid_steps", None,
+     ["3 x 20 x 20 x 20 x 20 values of lr, c0, c1, c2, c3"]),
+    ("manual-configs-times-repeats-past-the-limit", 'algorithm = "manual"\nrepeats = 100001\n'
+     + HEAD.replace("trials = 8\n", "") + "[[configs]]\nlr = 0.1\n", "repeats", 2, ["at most 100,000"]),
 ]
 
 PROJECT_CASES = [

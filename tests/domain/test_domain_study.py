@@ -36,6 +36,10 @@ def study_problems(**kw) -> list[tuple[str, str]]:
     (dict(algorithm=Algorithm.MANUAL, configs=({"momentum": 0.9},)), "configs[0].momentum", "not a hyperparameter"),
     (dict(algorithm=Algorithm.MANUAL, configs=({"lr": 2.0},)), "configs[0].lr", "not a valid value"),
     (dict(repeats=2, seed_param="lr"), "seed_param", "swept by the study"),
+    (dict(trials=100_001), "trials", "at most 100,000"),
+    (dict(repeats=10**9), "repeats", "at most 100,000"),
+    (dict(trials=50_000, repeats=3), "trials", "50,000 points x 3 repeats = 150,000 trials"),
+    (dict(algorithm=Algorithm.GRID, grid_steps=10**12), "grid_steps", "a grid of up to 2,000,000,000,000 points"),
 ])
 def test_study_rules(kw: dict, field: str, words: str) -> None:
     found = study_problems(**kw)
@@ -52,6 +56,17 @@ def test_valid_studies() -> None:
     # the seed hyperparameter may stay in the space when it is fixed
     seeded = SearchSpace((LR, Hyperparameter("seed", ParamType.INT, role=Role.FIXED, value=0)))
     assert Study("r", seeded, repeats=4).repeats == 4
+
+
+def test_a_study_of_up_to_100000_trials_is_sized_without_building_it() -> None:
+    assert Study("s", SPACE, trials=20_000, repeats=5).trials == 20_000
+    assert Study("m", SPACE, Algorithm.MANUAL, configs=[{"lr": 0.1}], repeats=100_000).repeats == 100_000
+    # an int axis counts its whole numbers when there are fewer than grid_steps: 10 x 10,000 points
+    layers = Hyperparameter("layers", ParamType.INT, low=0, high=9)
+    grid = SearchSpace((layers, LR))
+    assert Study("g", grid, Algorithm.GRID, grid_steps=10_000).grid_steps == 10_000
+    with pytest.raises(InvalidConfig, match=r"10 x 10,001 values of layers, lr"):
+        Study("g", grid, Algorithm.GRID, grid_steps=10_001)
 
 
 def test_conditional_scientific_space() -> None:
