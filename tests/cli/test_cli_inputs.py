@@ -91,3 +91,16 @@ def test_study_add_refuses_more_trials_than_a_study_may_run(project_dir: Path,
     err = capsys.readouterr().err
     assert "wd.toml:2: trials: needs at most 100,000" in err and "split" in err
     assert stored_studies(project_dir) == []
+
+
+@pytest.mark.parametrize("repeats", ["1", "0", "-2", "three"])
+def test_demo_refuses_too_few_seed_repeats_before_running_anything(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                   repeats: str) -> None:
+    folder = tmp_path / "demo"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", "--headless", "--repeats", repeats, str(folder)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --repeats: needs a whole number from 2 to 100000, found '{repeats}'" in err
+    assert "(fix: " in err and "internal error" not in err
+    assert not folder.exists()

@@ -21,7 +21,9 @@ import time
 from pathlib import Path
 
 from tuitune import config
+from tuitune.cli.studies import whole_number
 from tuitune.domain import Round, RoundKind, RoundStatus, TuituneError, Verdict
+from tuitune.domain.study import MAX_TRIALS
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "mlp_numpy"
 """The sample, shipped inside the package so that the demo runs from any install."""
@@ -35,7 +37,8 @@ def register(verbs: argparse._SubParsersAction) -> None:
                       help="the workspace (default: ./tuitune-demo; reopened when it exists)")
     demo.add_argument("--headless", action="store_true",
                       help="run the whole round (trials, review, seed repeats, decision) and print the review")
-    demo.add_argument("--repeats", type=int, default=3, help="seed repeats of each side in --headless (default 3)")
+    demo.add_argument("--repeats", type=whole_number("--repeats", 2, MAX_TRIALS, example=3), default=3,
+                      help="seed repeats of each side in --headless, 2 or more (default 3)")
     demo.set_defaults(func=run_demo)
 
 
