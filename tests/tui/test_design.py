@@ -377,3 +377,10 @@ async def _settle(pilot) -> None:
         await pilot.pause(0.05)
     pilot.app.clear_notifications()
     await pilot.pause(0.1)
+
+
+def test_table_cells_shorten_long_floats_only() -> None:
+    from tuitune.tui.widgets.design_table import range_text
+
+    assert range_text("lr", {"role": "fixed", "value": 0.03523557869658319}, {}) == "= 0.03524"
+    assert range_text("wd", {"role": "scientific", "values": [0.0, 0.0001]}, {}) == "0.0 | 0.0001"

@@ -30,22 +30,29 @@ def baseline_value(spec: Mapping[str, Any], pid: str, baseline: Mapping[str, Any
     return baseline.get(name, baseline.get(pid)) if isinstance(name, str) else baseline.get(pid)
 
 
+def cell_value(value: Any) -> str:
+    """A value in a table cell: a long float to 4 significant digits (a candidate's learning rate
+    reads ``0.03524``, not ``0.03523557869658319``); the edit form shows it exactly."""
+    text = show_value(value)
+    return f"{value:.4g}" if isinstance(value, float) and len(text) > 8 else text
+
+
 def range_text(pid: str, spec: Any, baseline: Mapping[str, Any]) -> str:
     """What the row's "range / values" cell says."""
     if not isinstance(spec, dict):
-        return show_value(spec)
+        return cell_value(spec)
     if spec.get("role") == "fixed":
         if "value" in spec:
-            return f"= {show_value(spec['value'])}"
+            return f"= {cell_value(spec['value'])}"
         found = baseline_value(spec, pid, baseline)
-        return "= ? (set a value)" if found is None else f"= {show_value(found)} (baseline)"
+        return "= ? (set a value)" if found is None else f"= {cell_value(found)} (baseline)"
     if "values" in spec:
         values = spec["values"]
-        return " | ".join(show_value(v) for v in values) if isinstance(values, list) else show_value(values)
+        return " | ".join(cell_value(v) for v in values) if isinstance(values, list) else cell_value(values)
     if spec.get("type") == "bool":
         return "false | true"
     if "low" in spec or "high" in spec or spec.get("type") in ("float", "int"):
-        low, high = (show_value(spec[k]) if k in spec else "?" for k in ("low", "high"))
+        low, high = (cell_value(spec[k]) if k in spec else "?" for k in ("low", "high"))
         return f"{low} … {high}" + (" log" if spec.get("scale") == "log" else "")
     return "?"
 
