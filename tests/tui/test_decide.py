@@ -253,7 +253,7 @@ async def test_before_seed_runs_the_pane_says_what_to_do(seeded: Path, make_app)
         await pilot.pause(0.3)
         pair = text_of(app.screen.query_one("#decide-pair"))
         assert pair.startswith("Candidate t6") and "best of 6 done" in pair
-        assert "changes: weight_decay 0 → 0.001" in pair and "Baseline  B2" in pair
+        assert "changes: weight_decay\u00a00\u00a0→\u00a00.001" in pair and "Baseline  B2" in pair  # kept on one line
         assert "Press s to queue" in text_of(app.screen.query_one("#decide-runs"))
 
 

@@ -64,7 +64,7 @@ def pair_text(data: DecideData) -> Text:
     out.append("Candidate ", style="bold")
     out.append(f"t{c.trial.id}", style="bold reverse")
     out.append(f"  {data.objective.metric} {num(c.objective)}  ")
-    out.append(f"{rank} · study {c.study.name} · c: another\n", style="dim")
+    out.append(f"{rank} in {c.study.name} · c: another\n", style="dim")
     params = c.study.space.active(c.trial.params)
     out.append("  " + config_text({c.study.space[pid].name: v for pid, v in params.items()}) + "\n")
     out.append("Baseline  ", style="bold")
@@ -79,8 +79,9 @@ def pair_text(data: DecideData) -> Text:
     diff = changes(b.config, c.trial, c.study.space)
     if diff:
         out.append("  changes: ")
-        out.append(" · ".join(f"{name} {'(unset)' if old is None else value_text(old)} → {value_text(new)}"
-                              for name, old, new in diff))
+        # no-break spaces: a narrow pane wraps between changes, not inside one
+        out.append(" · ".join(f"{name}\u00a0{'(unset)' if old is None else value_text(old)}\u00a0→\u00a0"
+                              f"{value_text(new)}" for name, old, new in diff))
     else:
         out.append("  the candidate is the baseline's configuration (only the seeds differ)")
     return out
