@@ -104,3 +104,17 @@ def test_demo_refuses_too_few_seed_repeats_before_running_anything(tmp_path: Pat
     assert f"argument --repeats: needs a whole number from 2 to 100000, found '{repeats}'" in err
     assert "(fix: " in err and "internal error" not in err
     assert not folder.exists()
+
+
+@pytest.mark.parametrize("breakage, where", [
+    (("[baseline]", "[baseline"), "tuitune.toml:53: not valid TOML"),
+    (("parallel = 1 ", "parallel = 0 "), "tuitune.toml:46: resources.parallel: needs a whole number >= 1, found 0"),
+], ids=["syntax-error", "parallel-zero"])
+def test_preview_in_a_project_with_a_broken_tuitune_toml_reports_its_problems(
+        project_dir: Path, capsys: pytest.CaptureFixture[str], breakage: tuple[str, str], where: str) -> None:
+    project_file = project_dir / "tuitune.toml"
+    project_file.write_text(project_file.read_text().replace(*breakage))
+    assert main(["study", "preview", "studies/example.toml", "--n", "3"]) == 1
+    err = capsys.readouterr().err
+    assert where in err and "(fix: " in err
+    assert "no tuitune.toml was found" not in err and "example.toml" not in err

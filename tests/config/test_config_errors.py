@@ -293,6 +293,24 @@ def test_study_checked_against_a_broken_project_still_uses_its_baseline(tmp_path
     assert [p.field for p in config.check_files([tmp_path / "a.toml"])] == ["project.command"]
 
 
+@pytest.mark.parametrize("broken, field, line", [
+    (PROJECT.replace("[baseline]", "[baseline"), "", 4),
+    (PROJECT + "[resources]\nparallel = 0\n", "resources.parallel", 8),
+    (PROJECT.replace('optimizer = "adam"', "optimizer = []"), "baseline.optimizer", 6),
+], ids=["syntax-error", "parallel-zero", "baseline-value-an-array"])
+def test_a_broken_project_adds_no_follow_on_problem_to_its_studies(tmp_path: Path, broken: str, field: str,
+                                                                  line: int) -> None:
+    """Fixed values and the objective's metric come from tuitune.toml: while it is broken, their
+    absence is its problem, not the study's; the study's own problems are still reported."""
+    (tmp_path / "tuitune.toml").write_text(broken)
+    (tmp_path / "a.toml").write_text(HEAD.replace("trials = 8", "trials = 0")
+                                     + '[params.optimizer]\nrole = "fixed"\nvalues = ["sgd", "adam"]\n'
+                                     + '[objective]\ndirection = "maximize"\n')
+    problems = config.check_files([tmp_path / "a.toml"])
+    found = [(Path(p.file).name, p.field, p.line) for p in problems]
+    assert found == [("tuitune.toml", field, line), ("a.toml", "trials", 2)]
+
+
 def test_find_project_outside_any_project_says_run_init(tmp_path: Path) -> None:
     with pytest.raises(InvalidConfig) as raised:
         config.find_project(tmp_path)

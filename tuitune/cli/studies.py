@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from tuitune import config
-from tuitune.cli.context import load_project, open_context
+from tuitune.cli.context import open_context
 from tuitune.domain import Study, TrialState
 from tuitune.domain.errors import InvalidConfig, Problem
 from tuitune.domain.space import INT64_MAX
@@ -59,11 +59,16 @@ def whole_number(flag: str, low: int, high: int, *, example: int):
 
 
 def _load(args: argparse.Namespace) -> Study:
+    """The study file, its fixed values defaulting to the project's baseline.
+
+    Outside any project the file is read on its own (fixed values then need ``value = ...``);
+    a tuitune.toml with problems reports them, rather than being taken for a missing one.
+    """
     try:
-        project, _ = load_project(args)
+        folder = config.find_project(Path(args.project))
     except InvalidConfig:
-        project = None  # a study file can be previewed on its own; fixed values then need value = ...
-    return config.load_study(args.file, project)
+        return config.load_study(args.file)
+    return config.load_study(args.file, config.load_project(folder))
 
 
 def _format_value(value: object) -> str:

@@ -51,7 +51,8 @@ def check_files(paths: list[Path | str]) -> list[Problem]:
 
     Study files are checked against the nearest project file above them (for baseline values
     and the objective), whose own problems are reported once, and only if it is also in
-    ``paths`` or was needed by a study.
+    ``paths`` or was needed by a study; while it has problems, those stand in for the study's
+    follow-on ones (see :func:`~tuitune.config.study.parse_study`).
     """
     projects = _Projects()
     problems: list[Problem] = []
@@ -75,15 +76,16 @@ def check_files(paths: list[Path | str]) -> list[Problem]:
         except InvalidConfig:
             project_path = None
         baseline: dict[str, Value] | None = None
-        metric, source, command = None, None, None
+        metric, source, command, broken = None, None, None, False
         if project_path is not None:
             project, project_problems, baseline = projects.parse(project_path)
             extend(project_problems)
             source = display_name(project_path)
             metric = project.objective.metric if project else None
             command = project.command if project else None
+            broken = project is None
         extend(parse_study(data, locator, name, path.stem, baseline=baseline, default_metric=metric,
-                           baseline_source=source, command=command)[1])
+                           baseline_source=source, command=command, project_broken=broken)[1])
     return problems
 
 

@@ -58,23 +58,30 @@ def load_study(path: Path | str, project: Project | None = None) -> Study:
 
 def parse_study(data: Mapping[str, Any], locator: Locator | None, file: str, default_name: str, *,
                 baseline: Mapping[str, Value] | None, default_metric: str | None,
-                baseline_source: str | None, command: str | None = None) -> tuple[Study | None, list[Problem]]:
+                baseline_source: str | None, command: str | None = None,
+                project_broken: bool = False) -> tuple[Study | None, list[Problem]]:
     """The study and every problem. ``baseline_source`` names where the baseline came from (for
     messages); with ``baseline`` ``None`` the messages say that no project file was found.
     ``command`` is the project's command template, whose ``{name}`` placeholders must be
-    hyperparameters every trial of this study passes."""
+    hyperparameters every trial of this study passes.
+
+    ``project_broken`` says that the project file has problems of its own, reported apart. A
+    fixed value missing from its ``[baseline]``, or a metric missing from its objective, is then
+    not reported: the broken file may be why (a syntax error hides its whole baseline), so it
+    would only be a misleading follow-on; it is checked again once the file is fixed. The study's
+    own problems are still reported, but no study is returned."""
     f = Fields(file, locator)
     f.unknown_keys(data, (), STUDY_FIELDS)
     name = f.text(data, (), "name", default_name, '"weight-decay"')
     algorithm = f.enum(data, (), "algorithm", Algorithm, Algorithm.QUASI_RANDOM)
-    objective = _objective(f, f.table(data, (), "objective"), default_metric)
+    objective = _objective(f, f.table(data, (), "objective"), default_metric, project_broken)
 
     params_table = f.table(data, (), "params")
     if not params_table and "params" not in data:
         f.add(("params",), "the study has no hyperparameters",
               'add one [params.<id>] table per hyperparameter, e.g. [params.learning_rate] low = 1e-4 high = 1 '
               'scale = "log"')
-    reader = _ParamReader(f, baseline, baseline_source)
+    reader = _ParamReader(f, baseline, baseline_source, project_broken)
     built: dict[str, Hyperparameter] = {}
     stand_ins: set[str] = set()
     for pid, spec in params_table.items():
@@ -121,7 +128,7 @@ def parse_study(data: Mapping[str, Any], locator: Locator | None, file: str, def
                 f.add_domain(InvalidConfig(kept), to_path)
     if command is not None and real_space is not None:
         _check_command_names(f, command, real_space, kwargs, baseline_source or "tuitune.toml")
-    return (None if f.problems else study), f.in_order()
+    return (None if f.problems or project_broken else study), f.in_order()
 
 
 def _check_command_names(f: Fields, command: str, space: SearchSpace, study: Mapping[str, Any], source: str) -> None:
@@ -181,11 +188,14 @@ def _domain_path(field: str, ids: tuple[str, ...], config_keys: Mapping[tuple[in
     return tuple(field.split(".")) if field else ()
 
 
-def _objective(f: Fields, table: Mapping[str, Any], default_metric: str | None) -> Objective | None:
+def _objective(f: Fields, table: Mapping[str, Any], default_metric: str | None,
+               project_broken: bool) -> Objective | None:
     if not table:
         return None
     f.unknown_keys(table, ("objective",), ("metric", "direction", "aggregate"))
     metric = f.text(table, ("objective",), "metric", default_metric, '"val_loss"')
+    if metric is None and project_broken:  # the broken project file's objective may be why
+        return None
     if metric is None:
         f.add(("objective", "metric"), "the study sets an objective but no metric, and there is no project "
               "objective to take it from", 'add metric = "val_loss" under [objective]')
@@ -201,10 +211,12 @@ def _objective(f: Fields, table: Mapping[str, Any], default_metric: str | None) 
 class _ParamReader:
     """Reads ``[params.<id>]`` tables and ``[[configs]]`` into domain values."""
 
-    def __init__(self, f: Fields, baseline: Mapping[str, Value] | None, baseline_source: str | None):
+    def __init__(self, f: Fields, baseline: Mapping[str, Value] | None, baseline_source: str | None,
+                 project_broken: bool):
         self.f = f
         self.baseline = baseline
         self.baseline_source = baseline_source
+        self.project_broken = project_broken
         self.names: dict[str, str] = {}  # id -> passed name
         self.config_keys: dict[tuple[int, str], str] = {}  # (config index, id) -> key as written
 
@@ -237,7 +249,7 @@ class _ParamReader:
             values = (value,)
         kwargs = dict(id=pid, type=ptype, role=role, name=name, low=low, high=high, values=values or (),
                       scale=scale, value=value, when=when)
-        if len(f.problems) > before:
+        if len(f.problems) > before or (role is Role.FIXED and value is None):  # the latter: see _from_baseline
             return _stand_in(kwargs), True
         try:
             return Hyperparameter(**kwargs), False
@@ -250,6 +262,8 @@ class _ParamReader:
             for key in (name, pid):
                 if key in self.baseline:
                     return self.baseline[key]
+            if self.project_broken:  # not this study's problem (see parse_study); read() makes a stand-in
+                return None
             where = f"in [baseline] of {self.baseline_source}" if self.baseline_source else "in the project's [baseline]"
             looked = f"{name!r}" + (f" or {pid!r}" if pid != name else "")
             self.f.add(at + ("value",), f"a fixed hyperparameter needs a value, found none here nor {where} "
