@@ -102,8 +102,8 @@ class Study:
                 out.append(Problem(key, f"needs at most {MAX_TRIALS:,}, the most trials a study may run, found {v:,}",
                                    f"lower {key}, or split the design into several studies"))
             elif v > maximum:
-                out.append(Problem(key, f"needs a whole number below 2**63 (the store keeps 64-bit integers), found {v}",
-                                   f"set {key} to a smaller number, e.g. {key} = {minimum}"))
+                out.append(Problem(key, f"needs a whole number below 2**63 (the store keeps 64-bit integers), "
+                                        f"found {v}", f"set {key} to a smaller number, e.g. {key} = {minimum}"))
         if not any(p.field in limits for p in out):
             out += self._size_problems()
         if self.algorithm is Algorithm.MANUAL:
