@@ -115,6 +115,8 @@ STUDY_CASES = [
     ("grid-of-categoricals-past-the-limit", 'algorithm = "grid"\n' + HEAD.replace("trials = 8\n", "")
      + "".join(f"[params.c{i}]\nvalues = {list(range(20))}\n" for i in range(4)), "grid_steps", None,
      ["3 x 20 x 20 x 20 x 20 values of lr, c0, c1, c2, c3"]),
+    ("categorical-values-passed-as-the-same-text", HEAD + '[params.opt]\nvalues = ["1", 1, "true", true]\n',
+     "params.opt.values", 9, ["'1' and 1 both reach the command as 1", "could not tell them apart"]),
     ("manual-configs-times-repeats-past-the-limit", 'algorithm = "manual"\nrepeats = 100001\n'
      + HEAD.replace("trials = 8\n", "") + "[[configs]]\nlr = 0.1\n", "repeats", 2, ["at most 100,000"]),
 ]
@@ -264,6 +266,16 @@ def test_a_broken_parent_hides_no_real_problem_and_invents_none(tmp_path: Path) 
     with pytest.raises(InvalidConfig) as raised:
         config.load_study(study)
     assert [p.field for p in raised.value.problems] == ["params.opt.value", "params.gamma.when"]
+
+
+def test_values_passed_as_the_same_text_are_reported_once_each_and_invent_nothing(tmp_path: Path) -> None:
+    """The categorical is the only varying hyperparameter: its stand-in keeps it varying."""
+    study = tmp_path / "s.toml"
+    study.write_text('[params.opt]\nvalues = ["1", 1, "true", true, 1e-05, "1e-05", 2]\n')
+    problems = config.check_files([study])
+    assert [(p.field, p.line) for p in problems] == [("params.opt.values", 2)] * 3
+    assert ["'true' and True" in p.message for p in problems] == [False, True, False]
+    assert "'1e-05'" in problems[2].message
 
 
 def test_fixed_without_value_outside_any_project(tmp_path: Path) -> None:

@@ -39,6 +39,9 @@ def problems(**kw) -> list[tuple[str, str]]:
     (dict(values=(1, 2)), "values", "takes low/high, not values"),
     (dict(type=C), "values", "at least one value"),
     (dict(type=C, values=("a", "a")), "values", "duplicate value 'a'"),
+    (dict(type=C, values=("1", 1)), "values", "'1' and 1 both reach the command as 1"),
+    (dict(type=C, values=(True, "true")), "values", "True and 'true' both reach the command as true"),
+    (dict(type=C, values=("0.1", 0.1)), "values", "could not tell them apart"),
     (dict(type=C, values=("a",), low=0), "low", "not low/high/scale"),
     (dict(type=C, values=("a",), scale=Scale.LOG), "scale", "not low/high/scale"),
     (dict(type=B, values=(True, "no")), "values", "a bool takes true and false"),
@@ -85,6 +88,14 @@ def test_defaults_and_coercion() -> None:
 ])
 def test_contains_keeps_bools_apart_from_numbers(p: Hyperparameter, value: object, ok: bool) -> None:
     assert p.contains(value) is ok
+
+
+@pytest.mark.parametrize("value", [True, False, 0, -3, 2**63 - 1, 0.1, 1e-05, 1.0, -0.0, math.inf, "adam", "1", ""])
+def test_command_text_is_what_the_runner_passes(value: object) -> None:
+    from tuitune.domain.space import command_text
+    from tuitune.runner.render import format_value
+
+    assert command_text(value) == format_value(value)
 
 
 def test_contains_refuses_whole_numbers_past_64_bits_without_overflowing() -> None:

@@ -29,7 +29,7 @@ from tuitune.config.toml import KeyPath, Locator, display_name, read_toml
 from tuitune.domain import (Algorithm, Condition, Hyperparameter, InvalidConfig, Layout, Objective, ParamType,
                             Problem, Project, Role, Scale, SearchSpace, Study)
 from tuitune.domain.objective import Aggregate, Direction
-from tuitune.domain.space import Value
+from tuitune.domain.space import Value, command_text, same_value
 
 STUDY_FIELDS = ("name", "algorithm", "trials", "seed", "repeats", "seed_param", "layout", "grid_steps",
                 "notes", "objective", "params", "configs")
@@ -364,8 +364,8 @@ def _stand_in(kw: dict[str, Any]) -> Hyperparameter | None:
     ptype: ParamType = kw["type"]
     numeric = ptype in (ParamType.FLOAT, ParamType.INT)
     values: tuple[Value, ...] = ()
-    for v in kw["values"]:
-        if not any(type(v) is type(u) and v == u for u in values):
+    for v in kw["values"]:  # without the duplicates, and values passed as the same text, already reported
+        if not any(same_value(u, v) or command_text(u) == command_text(v) for u in values):
             values += (v,)
     if ptype is ParamType.CATEGORICAL and not values:
         return None

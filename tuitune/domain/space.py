@@ -81,6 +81,22 @@ def contains_value(values: Iterable[Value], value: Value) -> bool:
     return any(same_value(v, value) for v in values)
 
 
+def command_text(value: Value) -> str:
+    """A value as the training command receives it: ``true``/``false`` for a bool, the shortest
+    text that reads back as the same float (``repr``: ``0.1``, ``1e-05``), else ``str``.
+
+    The runner spells values so (:func:`tuitune.runner.render.format_value`), in ``{args}``,
+    ``{name}`` and the environment alike. It is stated here too, below the runner, so that a
+    categorical whose values the command could not tell apart (``"1"`` and ``1`` both arrive as
+    ``--opt=1``) is refused when the study is read.
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
 @dataclass(frozen=True)
 class Condition:
     """``when = {parent = value}``: the hyperparameter exists only while ``parent`` takes one of
@@ -178,8 +194,13 @@ class Hyperparameter:
                 out.append(Problem("values", "a categorical needs at least one value, found none",
                                    'list its choices, e.g. values = ["sgd", "adam"]'))
             for i, v in enumerate(self.values):
+                twins = [u for u in self.values[:i] if command_text(u) == command_text(v)]
                 if contains_value(self.values[:i], v):
                     out.append(Problem("values", f"duplicate value {v!r}", "list each choice once"))
+                elif twins:
+                    out.append(Problem("values", f"{twins[0]!r} and {v!r} both reach the command as "
+                                       f"{command_text(v)}, so its trials could not tell them apart",
+                                       "keep one of them, or make them differ as text"))
             if self.low is not None or self.high is not None or self.scale is Scale.LOG:
                 out.append(Problem("low" if self.low is not None else "high" if self.high is not None else "scale",
                                    "a categorical takes values, not low/high/scale",
