@@ -155,6 +155,10 @@ PROJECT_CASES = [
     ("store-is-folder", PROJECT.replace("[baseline]", 'store = "data/"\n[baseline]'), "project.store", 4,
      ["names a folder"]),
     ("stop-not-bool", PROJECT + '[divergence]\nstop = "yes"\n', "divergence.stop", 8, ["true or false"]),
+    ("workdir-missing", PROJECT.replace("[baseline]", 'workdir = "nonexistent"\n[baseline]'), "project.workdir", 4,
+     ["found workdir = 'nonexistent'", "does not exist", "create that folder"]),
+    ("workdir-a-file", PROJECT.replace("[baseline]", 'workdir = "tuitune.toml"\n[baseline]'), "project.workdir", 4,
+     ["is a file, not a folder"]),
     ("timeout-of-400-digits", PROJECT + "[resources]\ntimeout = " + "9" * 400 + "\n", "resources.timeout", 8,
      ["±2**63"]),
 ]

@@ -55,6 +55,7 @@ FULL_PROJECT = dedent(r"""
 @pytest.fixture
 def project_root(tmp_path: Path) -> Path:
     (tmp_path / "tuitune.toml").write_text(FULL_PROJECT)
+    (tmp_path / "src").mkdir()  # the workdir
     return tmp_path
 
 
@@ -216,9 +217,9 @@ def test_manual_configs_by_id_or_unique_passed_name(tmp_path: Path) -> None:
     assert study.configs == ({"lr_sgd": 0.3}, {"lr_sgd": 0.2, "wd": 1e-4})
 
 
-def test_file_named_otherwise_with_a_project_table_is_a_project_file(tmp_path: Path) -> None:
-    (tmp_path / "other.toml").write_text(FULL_PROJECT.replace("parallel = 2", "parallel = 0"))
-    (problem,) = config.check_files([tmp_path / "other.toml"])
+def test_file_named_otherwise_with_a_project_table_is_a_project_file(project_root: Path) -> None:
+    (project_root / "other.toml").write_text(FULL_PROJECT.replace("parallel = 2", "parallel = 0"))
+    (problem,) = config.check_files([project_root / "other.toml"])
     assert problem.field == "resources.parallel"
 
 

@@ -4,8 +4,8 @@ Why it is read this way: the project file is edited by hand, once, and then trus
 trial for weeks. Anything odd is refused up front with the line and the fix, rather than
 discovered as a crashed trial at 3 a.m.: unknown fields (typos such as ``[resource]``),
 regexes that do not compile or name no metric, unknown command placeholders, a GPU pool
-smaller than one trial's share. The ``[baseline]`` table is read even when the rest of the file
-is broken, so study files can still be checked against it.
+smaller than one trial's share, a workdir that does not exist. The ``[baseline]`` table is read
+even when the rest of the file is broken, so study files can still be checked against it.
 """
 
 from __future__ import annotations
@@ -85,17 +85,17 @@ def load_project(path: Path | str) -> Project:
 
 def project_store_path(project: Project) -> Path:
     """The store's path: ``project.store`` relative to the project's folder unless absolute."""
-    return _under_root(project, project.store)
+    return _under_root(Path(project.root), project.store)
 
 
 def project_workdir(project: Project) -> Path:
     """Where trials run: ``project.workdir`` relative to the project's folder unless absolute."""
-    return _under_root(project, project.workdir)
+    return _under_root(Path(project.root), project.workdir)
 
 
-def _under_root(project: Project, value: str) -> Path:
+def _under_root(root: Path, value: str) -> Path:
     path = Path(value).expanduser()
-    return path if path.is_absolute() else Path(project.root) / path
+    return path if path.is_absolute() else root / path
 
 
 def parse_project(data: Mapping[str, Any], locator: Locator | None, file: str, root: Path
@@ -118,6 +118,7 @@ def parse_project(data: Mapping[str, Any], locator: Locator | None, file: str, r
         _check_command(f, command, baseline)
     name = f.text(p, ("project",), "name", root.name or "project", '"mlp"')
     workdir = f.text(p, ("project",), "workdir", ".", '"."')
+    _check_workdir(f, root, workdir)
     store = f.text(p, ("project",), "store", DEFAULT_STORE, f'"{DEFAULT_STORE}"')
     if isinstance(store, str) and store.endswith(("/", "\\")):
         f.add(("project", "store"), f"names a folder, found {store!r}; the store is a file",
@@ -237,6 +238,17 @@ def _check_command(f: Fields, command: str, baseline: Mapping[str, Value]) -> No
         elif key not in COMMAND_PLACEHOLDERS and key not in baseline and (close := suggest(key, COMMAND_PLACEHOLDERS)):
             f.add(at, f"unknown placeholder {{{key}}}; did you mean {{{close}}}?",
                   f"write {{{close}}}; a {{name}} of your own is the value of the hyperparameter passed as name")
+
+
+def _check_workdir(f: Fields, root: Path, workdir: str) -> None:
+    """Every trial starts in the workdir, so a missing one would fail them all: said now."""
+    folder = _under_root(root, workdir)
+    if folder.is_dir():
+        return
+    what = "is a file, not a folder" if folder.exists() else "does not exist"
+    f.add(("project", "workdir"), f"found workdir = {workdir!r}, but {display_name(folder)} {what} (a relative "
+          "workdir starts at the folder of tuitune.toml)",
+          'create that folder, or set workdir to one that exists ("." is the project folder)')
 
 
 def _check_regexes(f: Fields, regexes: tuple[str, ...]) -> None:
