@@ -30,7 +30,7 @@ def make_space() -> SearchSpace:
         Hyperparameter("momentum", ParamType.FLOAT, low=0.0, high=0.99,
                        when=(Condition("nesterov", (True,)),)),
         Hyperparameter("layers", ParamType.INT, low=1, high=8),
-        Hyperparameter("width", ParamType.CATEGORICAL, values=(1, True, "1", 2.5)),
+        Hyperparameter("width", ParamType.CATEGORICAL, values=(1, True, "2", 2.5)),
         Hyperparameter("amp", ParamType.BOOL, Role.FIXED, value=False),
         Hyperparameter("batch", ParamType.INT, Role.FIXED, value=128),
         Hyperparameter("wd", ParamType.FLOAT, Role.FIXED, value=0.0),
