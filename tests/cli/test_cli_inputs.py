@@ -118,3 +118,11 @@ def test_preview_in_a_project_with_a_broken_tuitune_toml_reports_its_problems(
     err = capsys.readouterr().err
     assert where in err and "(fix: " in err
     assert "no tuitune.toml was found" not in err and "example.toml" not in err
+
+
+def test_preview_of_a_per_value_study_without_n_shows_every_study_s_points(
+        project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project_dir / "wd.toml").write_text(STUDY.replace("seed = 3", 'seed = 3\nlayout = "per_value"'))
+    assert main(["study", "preview", "wd.toml"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in out] == ["wd[weight_decay=0.0]"] * 4 + ["wd[weight_decay=0.001]"] * 4

@@ -78,11 +78,13 @@ def _format_value(value: object) -> str:
 def run_preview(args: argparse.Namespace) -> int:
     from tuitune import search
     study = _load(args)
-    count = args.n if args.n is not None else search.size(study)
-    if count < 0:
-        raise InvalidConfig([Problem("--n", f"needs a count >= 0, found {count}", "pass --n 16")])
+    if args.n is not None and args.n < 0:
+        raise InvalidConfig([Problem("--n", f"needs a count >= 0, found {args.n}", "pass --n 16")])
     parts = search.expand(study)
-    points = [(part, point) for part in parts for point in search.points(part, 0, min(count, search.size(part)))]
+    points = []
+    for part in parts:  # sized one by one: a per-value study has no size of its own
+        count = search.size(part) if args.n is None else min(args.n, search.size(part))
+        points += [(part, point) for point in search.points(part, 0, count)]
     if args.json:
         rows = []
         for part, p in points:
