@@ -246,9 +246,9 @@ def _check_workdir(f: Fields, root: Path, workdir: str) -> None:
     if folder.is_dir():
         return
     what = "is a file, not a folder" if folder.exists() else "does not exist"
-    f.add(("project", "workdir"), f"found workdir = {workdir!r}, but {display_name(folder)} {what} (a relative "
-          "workdir starts at the folder of tuitune.toml)",
-          'create that folder, or set workdir to one that exists ("." is the project folder)')
+    f.add(("project", "workdir"), f"found workdir = {workdir!r}: {folder} {what}",
+          'create that folder, or set workdir to one that exists, relative to the folder of tuitune.toml '
+          '("." is that folder)')
 
 
 def _check_regexes(f: Fields, regexes: tuple[str, ...]) -> None:
