@@ -90,14 +90,6 @@ def test_contains_keeps_bools_apart_from_numbers(p: Hyperparameter, value: objec
     assert p.contains(value) is ok
 
 
-@pytest.mark.parametrize("value", [True, False, 0, -3, 2**63 - 1, 0.1, 1e-05, 1.0, -0.0, math.inf, "adam", "1", ""])
-def test_command_text_is_what_the_runner_passes(value: object) -> None:
-    from tuitune.domain.space import command_text
-    from tuitune.runner.render import format_value
-
-    assert command_text(value) == format_value(value)
-
-
 def test_contains_refuses_whole_numbers_past_64_bits_without_overflowing() -> None:
     assert not hp(type=I, low=1, high=8).contains(10**400)
     assert not hp(low=0, high=1).contains(-(10**400))

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from tuitune.domain.errors import InvalidConfig
-from tuitune.runner.render import env_name, format_value, hydra_value, render
+from tuitune.domain.space import command_text
+from tuitune.runner.render import env_name, hydra_value, render
 
 PY = shlex.quote(sys.executable)
 
@@ -34,7 +35,7 @@ PARAMS = {
 
 
 def test_values_have_one_spelling() -> None:
-    assert [format_value(v) for v in (True, False, 3, -2, 0.1, 1e-05, -0.5, float("inf"), float("nan"), "a b")] == \
+    assert [command_text(v) for v in (True, False, 3, -2, 0.1, 1e-05, -0.5, float("inf"), float("nan"), "a b")] == \
         ["true", "false", "3", "-2", "0.1", "1e-05", "-0.5", "inf", "nan", "a b"]
 
 

@@ -85,10 +85,10 @@ def command_text(value: Value) -> str:
     """A value as the training command receives it: ``true``/``false`` for a bool, the shortest
     text that reads back as the same float (``repr``: ``0.1``, ``1e-05``), else ``str``.
 
-    The runner spells values so (:func:`tuitune.runner.render.format_value`), in ``{args}``,
-    ``{name}`` and the environment alike. It is stated here too, below the runner, so that a
-    categorical whose values the command could not tell apart (``"1"`` and ``1`` both arrive as
-    ``--opt=1``) is refused when the study is read.
+    The runner renders values with it (:mod:`tuitune.runner.render`), in ``{args}``, ``{name}``
+    and the environment alike; it lives here, below the runner, so that a categorical whose
+    values the command could not tell apart (``"1"`` and ``1`` both arrive as ``--opt=1``) is
+    refused when the study is read.
     """
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tuitune.domain.errors import InvalidConfig, Problem
-from tuitune.domain.space import Value
+from tuitune.domain.space import Value, command_text
 from tuitune.runner.trialdir import METRICS, PARAMS
 
 WORD_ONLY = ("args", "args_no_hyphens")
@@ -55,15 +55,6 @@ class Rendered:
     env: Mapping[str, str]
 
 
-def format_value(value: Value) -> str:
-    """The one text form of a value on the command line and in the environment."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
-
-
 def hydra_value(value: Value) -> str:
     """``value`` as the right-hand side of a Hydra override that reads back as the same value.
 
@@ -74,7 +65,7 @@ def hydra_value(value: Value) -> str:
     doubled for the same reason).
     """
     if not isinstance(value, str):
-        return format_value(value)
+        return command_text(value)
     if _HYDRA_BARE.fullmatch(value) and value.lower() not in _HYDRA_KEYWORDS:
         return value
 
@@ -123,7 +114,7 @@ def render(template: str, params: Mapping[str, Value], *, trial_id: int | str, t
     argv: list[str] = []
     for word in split_template(template):
         if word == "{args}":
-            argv.extend(f"--{name}={format_value(v)}" for name, v in params.items())
+            argv.extend(f"--{name}={command_text(v)}" for name, v in params.items())
         elif word == "{args_no_hyphens}":
             argv.extend(f"{name}={hydra_value(v)}" for name, v in params.items())
         else:
@@ -137,7 +128,7 @@ def render(template: str, params: Mapping[str, Value], *, trial_id: int | str, t
         "CUDA_VISIBLE_DEVICES": ",".join(str(g) for g in gpus),
         "CUDA_DEVICE_ORDER": "PCI_BUS_ID",
     }
-    env.update((env_name(name), format_value(v)) for name, v in params.items())
+    env.update((env_name(name), command_text(v)) for name, v in params.items())
     return Rendered(tuple(argv), env)
 
 
@@ -152,7 +143,7 @@ def _lookup(key: str, word: str, params: Mapping[str, Value], builtin: Mapping[s
                            f"pass the hyperparameter under another name (name = \"{key}_\")")
         return builtin[key]
     if key in params:
-        return format_value(params[key])
+        return command_text(params[key])
     if key in inactive:
         raise _problem(f"{{{key}}} names a conditional hyperparameter that this trial does not have",
                        "use {args} so that only active hyperparameters are passed")
