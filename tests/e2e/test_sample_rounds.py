@@ -46,6 +46,7 @@ def test_demo_headless_runs_the_whole_round(tmp_path: Path, stop_runners: list[P
     out = result.stdout
     assert "Is the search space large enough?" in out and "isolation (weight_decay" in out
     assert "decision: " in out
+    assert "no runner was running" in tuitune("runner", "stop", cwd=folder).stdout, "the demo stopped its runner"
 
     project = config.load_project(folder)
     with Store.open(config.project_store_path(project), readonly=True) as store:

@@ -97,7 +97,7 @@ def headless(project_file: Path, repeats: int) -> int:
     from tuitune.cli.review import print_review
     from tuitune.rounds import group_studies, load_study_data
     from tuitune.runner import intents
-    from tuitune.runner.control import ensure_runner
+    from tuitune.runner.control import ensure_runner, stop_runner
     from tuitune.runner.lock import RunnerPaths
     from tuitune.store import Store
     from tuitune.tui.decide_data import effective_baseline, load_decide, queue_seed_repeats, record_decision
@@ -138,4 +138,5 @@ def headless(project_file: Path, repeats: int) -> int:
         rationale = f"demo: {comparison.summary if comparison else 'no comparison'}"
         record_decision(store, current.id, verdict, rationale, data.candidate, baseline, comparison, time.time())
     print(f"decision: {verdict.value} — {rationale}")
+    stop_runner(paths)  # every trial has ended: leave no daemon behind
     return 0

@@ -18,6 +18,7 @@ from tuitune import config
 from tuitune.cli.context import Context, load_project_leniently, open_context
 from tuitune.domain import CommandKind, Project
 from tuitune.domain.errors import InvalidConfig, Problem
+from tuitune.domain.space import command_text
 from tuitune.runner.control import ensure_runner, stop_runner
 from tuitune.runner.lock import RunnerPaths, running
 from tuitune.runner.overview import Overview, StudyLine, duration, overview
@@ -188,11 +189,12 @@ def _reason(t) -> str:
 
 
 def _num(v: object) -> str:
+    """A parameter or metric in the status table: 4 significant digits, else as the command gets it."""
     if v is None:
         return ""
     if isinstance(v, float):
         return f"{v:.4g}"
-    return str(v)
+    return command_text(v)  # true/false, as the training script receives a bool
 
 
 # --- intents ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from tuitune.cli.context import open_context
 from tuitune.domain import Study, TrialState
 from tuitune.domain.errors import InvalidConfig, Problem
 from tuitune.domain.space import INT64_MAX
+from tuitune.runner.overview import duration
 
 
 def register(verbs: argparse._SubParsersAction) -> None:
@@ -109,7 +110,7 @@ def _print_stored(stored: list[Study], budget: float | None) -> None:
         n = search.size(s)
         print(f"study {s.id}: {s.name} ({s.algorithm}, {n} points x {s.repeats} = {n * s.repeats} trials, seed {s.seed})")
     if budget is not None:
-        print(f"estimated time: {budget / 3600:.1f} h on the project's parallel slots (from finished trials)")
+        print(f"estimated time: {duration(budget)} on the project's parallel slots (from finished trials)")
     print("next: `tuitune run` queues and runs them")
 
 
