@@ -77,6 +77,22 @@ async def test_status_line_shows_goal_counts_and_runner(seeded: Path, make_app) 
         assert line.endswith("runner stopped: ^r starts it")
 
 
+async def test_an_unchanged_status_line_is_not_repainted(seeded: Path, make_app) -> None:
+    """Over SSH every repaint is bytes on the wire: an idle TUI should send none."""
+    app = make_app(seeded, start="goal", runner=FakeRunner("stopped"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        line = app.screen.query_one(StatusLine)
+        painted: list[str] = []
+        original = line.update
+        line.update = lambda text="": (painted.append(str(text)), original(text))[1]
+        line.show(line._overview)
+        line.show(line._overview)
+        assert painted == []
+        line.show(Overview(None, runner="running"))
+        assert len(painted) == 1 and "runner running" in painted[0]
+
+
 async def test_palette_reaches_every_pane(seeded: Path, make_app) -> None:
     app = make_app(seeded, start="goal")
     async with app.run_test(size=(80, 24)):

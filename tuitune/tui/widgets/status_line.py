@@ -71,6 +71,7 @@ class StatusLine(Static):
         super().__init__("", **kwargs)
         self._project = project
         self._overview = Overview(None, runner="starting")
+        self._shown: Text | None = None
 
     def show(self, overview: Overview) -> None:
         self._overview = overview
@@ -84,4 +85,7 @@ class StatusLine(Static):
 
     def _redraw(self) -> None:
         label = getattr(self.app, "pane_label", lambda: "tuitune")()
-        self.update(describe(self._overview, self._project, max(20, self.size.width or 80), label))
+        text = describe(self._overview, self._project, max(20, self.size.width or 80), label)
+        if text != self._shown:  # an unchanged line costs no repaint: bytes matter over SSH
+            self._shown = text
+            self.update(text)
