@@ -85,7 +85,7 @@ async def test_an_unchanged_status_line_is_not_repainted(seeded: Path, make_app)
         line = app.screen.query_one(StatusLine)
         painted: list[str] = []
         original = line.update
-        line.update = lambda text="": (painted.append(str(text)), original(text))[1]
+        line.update = lambda text="", **kw: (painted.append(str(text)), original(text, **kw))[1]
         line.show(line._overview)
         line.show(line._overview)
         assert painted == []

@@ -415,3 +415,14 @@ def test_snapshot_with_seed_runs_80x24(snap_compare, seeded: Path, make_app) -> 
 async def settle(pilot) -> None:
     await pilot.pause(0.3)
     await pilot.wait_for_scheduled_animations()
+
+
+async def test_a_poll_that_finds_nothing_new_repaints_nothing(seeded: Path, make_app) -> None:
+    """The pane polls; over SSH an unchanged Decide pane should send no bytes."""
+    app = make_app(seeded, start="decide")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        statics = [app.screen.query_one(f"#decide-{n}") for n in ("pair", "runs", "verdict")]
+        shown = [w.content for w in statics]
+        await app.screen.reload()
+        assert all(w.content is before for w, before in zip(statics, shown, strict=True))

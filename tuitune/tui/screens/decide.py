@@ -25,6 +25,7 @@ from tuitune.tui.decide_data import DecideData, load_decide, queue_seed_repeats,
 from tuitune.tui.screens.base import PaneScreen
 from tuitune.tui.widgets.decide_modals import CandidateModal, RationaleModal, RepeatsModal
 from tuitune.tui.widgets.decide_view import guidance, pair_text, runs_text, verdict_text
+from tuitune.tui.widgets.repaint import update_if_changed
 
 
 class DecideScreen(PaneScreen):
@@ -75,14 +76,13 @@ class DecideScreen(PaneScreen):
         pair, runs, verdict = (self.query_one(f"#decide-{n}", Static) for n in ("pair", "runs", "verdict"))
         stop = guidance(data)
         if stop is not None:
-            pair.update(stop)
-            runs.update("")
-            verdict.update("")
+            for widget, content in ((pair, stop), (runs, ""), (verdict, "")):
+                update_if_changed(widget, content)
             return
         width = max(40, self.query_one("#decide-body").content_size.width or self.size.width - 2)
-        pair.update(pair_text(data))
-        runs.update(runs_text(data, width, self.backend.marker))
-        verdict.update(verdict_text(data))
+        update_if_changed(pair, pair_text(data))  # polled: repaint only what changed
+        update_if_changed(runs, runs_text(data, width, self.backend.marker))
+        update_if_changed(verdict, verdict_text(data))
 
     # --- actions ----------------------------------------------------------------------------
 

@@ -50,6 +50,7 @@ from tuitune.tui.widgets.monitor_curves import CurvesView
 from tuitune.tui.widgets.monitor_log import LogView
 from tuitune.runner.overview import duration
 from tuitune.tui.widgets.monitor_table import STATES, TrialsTable
+from tuitune.tui.widgets.repaint import update_if_changed
 
 def intents() -> ModuleType:
     """:mod:`tuitune.runner.intents`, imported at the first action: it imports the search package
@@ -88,7 +89,6 @@ class MonitorScreen(PaneScreen):
         self.data = TableData(None)
         self._details_for: int | None = None
         self._curves_for: tuple | None = None
-        self._lines: dict[str, Text] = {}
 
     def compose_body(self) -> ComposeResult:
         project = self.backend.project
@@ -198,10 +198,7 @@ class MonitorScreen(PaneScreen):
         self._update_line("#monitor-detail", text)
 
     def _update_line(self, selector: str, text: Text) -> None:
-        """Repaint a one-line Static only when its text changed."""
-        if self._lines.get(selector) != text:
-            self._lines[selector] = text
-            self.query_one(selector, Static).update(text, layout=False)
+        update_if_changed(self.query_one(selector, Static), text, layout=False)
 
     def selected_row(self) -> TrialRow | None:
         return self.data.row(self.table.selected)

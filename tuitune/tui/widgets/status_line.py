@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from tuitune.domain import TrialState
 from tuitune.tui.overview import Overview
+from tuitune.tui.widgets.repaint import update_if_changed
 
 SYMBOLS = (
     (TrialState.RUNNING, "▶", "running"),
@@ -71,7 +72,6 @@ class StatusLine(Static):
         super().__init__("", **kwargs)
         self._project = project
         self._overview = Overview(None, runner="starting")
-        self._shown: Text | None = None
 
     def show(self, overview: Overview) -> None:
         self._overview = overview
@@ -86,6 +86,4 @@ class StatusLine(Static):
     def _redraw(self) -> None:
         label = getattr(self.app, "pane_label", lambda: "tuitune")()
         text = describe(self._overview, self._project, max(20, self.size.width or 80), label)
-        if text != self._shown:  # an unchanged line costs no repaint: bytes matter over SSH
-            self._shown = text
-            self.update(text)
+        update_if_changed(self, text)
