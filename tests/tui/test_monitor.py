@@ -238,6 +238,28 @@ async def test_table_updates_in_place_and_keeps_the_selection(seeded, make_app):
         assert "#5" in str(screen.query_one("#monitor-detail").render())
 
 
+async def test_until_the_user_moves_the_cursor_it_stays_on_the_top_row(seeded, make_app):
+    """A glance shows the running trials: a trial that finishes sinks without dragging the view."""
+    app = make_app(seeded, start="monitor")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settle(pilot)
+        table = screen.table
+        assert table_ids(table)[:2] == [11, 10] and table.selected == 11 and table.follow_top
+        with Store.open(app.backend.store_path) as store:
+            store.transition(11, S.COMPLETED, at=FROZEN + 5)
+        screen = await settle(pilot, lambda s: s.table.row_ids[0] != 11)
+        assert table.cursor_row == 0 and table.selected == table.row_ids[0] == 10
+        assert round(table.scroll_y) == 0
+        await pilot.press("down")  # the user picks a trial: it is followed by id from now on
+        picked = table.selected
+        with Store.open(app.backend.store_path) as store:
+            store.transition(10, S.COMPLETED, at=FROZEN + 6)
+        screen = await settle(pilot, lambda s: s.table.row_ids[0] != 10)
+        assert table.selected == picked and not table.follow_top
+        await pilot.press("home")
+        assert table.follow_top and table.cursor_row == 0 and table.selected == table.row_ids[0]
+
+
 async def test_filter_and_sort_keys(seeded, make_app):
     app = make_app(seeded, start="monitor")
     async with app.run_test(size=(120, 40)) as pilot:

@@ -10,8 +10,12 @@ cursor, focus). Only the lines in view are ever drawn, so the window can grow wi
 per hidden row.
 
 Columns have fixed widths; the parameters column takes the room that is left, and columns are
-dropped on narrow terminals (:data:`DROP_ORDER`). The selected trial is remembered by id, so it
-stays selected wherever a new sort or filter moves it.
+dropped on narrow terminals (:data:`DROP_ORDER`).
+
+Until the user moves the cursor, it stays on the first row, so a glance shows the top of the
+table (running trials, under the default sort) instead of scrolling after a trial that finished
+and sank to the done rows. Once the user moves it, the selected trial is remembered by id and
+stays selected wherever a refresh, sort or filter moves it; ``home`` goes back to the top.
 """
 
 from __future__ import annotations
@@ -136,8 +140,10 @@ def line(texts: dict[str, Text], columns: tuple[tuple[str, str, int], ...]) -> T
 class TrialsTable(ScrollView, can_focus=True):
     """Rows of :class:`TrialRow` in the order given; :meth:`show` a new :class:`TableData`.
 
-    ``selected`` is the trial id under the cursor; it survives refreshes, sorting and filtering
-    (while the trial is in the window). Moving the cursor posts :class:`TrialsTable.Highlighted`.
+    ``selected`` is the trial id under the cursor. While ``follow_top`` (until the user moves the
+    cursor, and again after ``home``) the cursor stays on the first row; otherwise the selected
+    trial survives refreshes, sorting and filtering (while it is in the window). Moving the
+    cursor posts :class:`TrialsTable.Highlighted`.
     """
 
     COMPONENT_CLASSES = {"trials-table--header", "trials-table--cursor", "trials-table--even-row"}
@@ -161,7 +167,7 @@ class TrialsTable(ScrollView, can_focus=True):
         Binding("down,j", "cursor(1)", "Down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "cursor(-1_000_000)", "First", show=False),
+        Binding("home", "top", "Top (follow the first row)", show=False),
         Binding("end", "cursor(1_000_000)", "Last", show=False),
     ]
 
@@ -177,6 +183,7 @@ class TrialsTable(ScrollView, can_focus=True):
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         super().__init__(**kwargs)
         self.selected: int | None = None
+        self.follow_top = True
         self.cursor_row = 0
         self._rows: tuple[TrialRow, ...] = ()
         self._index: dict[int, int] = {}
@@ -212,8 +219,8 @@ class TrialsTable(ScrollView, can_focus=True):
             for i, (before, after) in enumerate(zip(old, new)):
                 if before != after:
                     self.refresh_lines(i + 1)
-        keep = self._index.get(self.selected) if self.selected is not None else None
-        self._move(keep if keep is not None else self.cursor_row)
+        keep = self._index.get(self.selected) if self.selected is not None and not self.follow_top else None
+        self._move(0 if self.follow_top else keep if keep is not None else self.cursor_row)
 
     # --- cursor -----------------------------------------------------------------------------
 
@@ -239,13 +246,20 @@ class TrialsTable(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor_row - body + 1, animate=False, immediate=True)
 
     def action_cursor(self, delta: int) -> None:
+        self.follow_top = False
         self._move(self.cursor_row + delta)
 
     def action_page(self, pages: int) -> None:
+        self.follow_top = False
         self._move(self.cursor_row + pages * max(1, self.scrollable_content_region.height - 1))
+
+    def action_top(self) -> None:
+        self.follow_top = True
+        self._move(0)
 
     def on_click(self, event: events.Click) -> None:
         if event.y >= 1:
+            self.follow_top = False
             self._move(round(self.scroll_y) + event.y - 1)
 
     def on_focus(self) -> None:
