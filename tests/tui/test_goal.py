@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rich.console import Group
 from rich.text import Text
 
 from tuitune import config
@@ -25,6 +26,8 @@ def store_of(folder: Path) -> Store:
 
 def text_of(widget) -> str:
     content = widget.content
+    if isinstance(content, Group):  # lines of Text, some indented by a Padding
+        return "\n".join(getattr(part, "renderable", part).plain for part in content.renderables)
     return content.plain if isinstance(content, Text) else str(content)
 
 

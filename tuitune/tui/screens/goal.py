@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, SystemCommand
@@ -136,30 +138,29 @@ class GoalScreen(PaneScreen):
             head.append("\nclosed without a decision", style="dim")
         detail.update(head)
 
-    def _baselines_text(self, data: GoalData) -> Text:
+    def _baselines_text(self, data: GoalData) -> Group | Text:
+        """The baselines, current first; a configuration that wraps keeps its indent."""
         if not data.baselines:
             initial = self.backend.project.baseline
             if initial:  # not stored until a decision: Decide compares against it meanwhile
-                return Text.assemble(("● current  from tuitune.toml [baseline]\n", "bold"),
-                                     f"  {config_text(initial)}\n",
-                                     ("  what Decide (5) compares candidates against; adopting one makes it B1",
-                                      "dim"))
+                return Group(Text("● current  from tuitune.toml [baseline]", style="bold"),
+                             _indented(config_text(initial)),
+                             _indented("what Decide (5) compares candidates against; adopting one makes it B1",
+                                       "dim"))
             return Text("No baseline yet: add a [baseline] table to tuitune.toml, or adopt a candidate on "
                         "Decide (5).", style="dim")
         now = self.backend.clock()
-        out = Text()
-        for i, entry in enumerate(data.baselines):
+        lines: list[RenderableType] = []
+        for entry in data.baselines:
             b = entry.baseline
-            if i:
-                out.append("\n")
-            out.append("● current " if entry.current else "○ ", style="bold" if entry.current else "dim")
             objective = "—" if b.objective is None else f"{b.objective:.4g}"
             origin = f"adopted in R{b.round_id}" if b.round_id is not None else "initial"
-            out.append(f"B{b.id}  objective {objective}  {origin}  {ago(b.created_at, now)}\n",
-                       style="bold" if entry.current else "")
-            out.append(f"  {config_text(b.config)}\n")
-            out.append(f"  {b.note or '(no note)'}", style="dim")
-        return out
+            lines.append(Text.assemble(("● current " if entry.current else "○ ", "bold" if entry.current else "dim"),
+                                       (f"B{b.id}  objective {objective}  {origin}  {ago(b.created_at, now)}",
+                                        "bold" if entry.current else "")))
+            lines.append(_indented(config_text(b.config)))
+            lines.append(_indented(b.note or "(no note)", "dim"))
+        return Group(*lines)
 
     # --- actions ----------------------------------------------------------------------------
 
@@ -217,3 +218,8 @@ class GoalScreen(PaneScreen):
             self.notify(f"R{current.id} abandoned; press n to open the next round", timeout=5)
         await self.reload()
         self.app.refresh_overview()  # type: ignore[attr-defined]
+
+
+def _indented(text: str, style: str = "") -> Padding:
+    """``text`` two cells in, its wrapped lines too."""
+    return Padding(Text(text, style=style), (0, 0, 0, 2))
