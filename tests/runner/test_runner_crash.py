@@ -151,7 +151,7 @@ def test_a_study_started_in_tmux_outlives_the_tmux_session(lab, wait_for) -> Non
     assert runner is not None
     shown = subprocess.run([sys.executable, "-m", "tuitune", "status"], cwd=lb.folder, capture_output=True,
                            text=True, timeout=30, stdin=subprocess.DEVNULL, start_new_session=True)
-    assert shown.returncode == 0 and "study 1 s: 0/2 done, 2 running" in shown.stdout, shown.stdout + shown.stderr
+    assert shown.returncode == 0 and "study 1 s: 0/2 ended, 2 running" in shown.stdout, shown.stdout + shown.stderr
     assert [t.state for t in lb.trials()] == [TrialState.RUNNING] * 2 and running(lb.paths) == runner
     assert lb.cli("stop", "1", "2") == 0
     assert [t.state for t in lb.wait_done()] == [TrialState.KILLED] * 2

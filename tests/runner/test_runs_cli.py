@@ -24,7 +24,7 @@ def test_run_wait_follows_and_fails_when_a_trial_fails(lab) -> None:
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("queued 2 trial(s) of s; runner pid")
-    assert lines[-2] == "s: 2/2 done, 0 running, 2 failed, best val_loss 0.5 (trial 1)"
+    assert lines[-2] == "s: 2/2 ended, 0 running, 2 failed, best val_loss 0.5 (trial 1)"
     assert lines[-1] == "2 trial(s) failed; `tuitune status` shows why"
     again = tuitune(lb, "run")
     assert again.returncode == 1 and "every study of round 1 has trials already" in again.stderr
@@ -64,7 +64,7 @@ def test_status_shows_every_trial_and_its_numbers(lab) -> None:
     assert first["objective"] == 0.25 and first["gpus"] in (["0"], ["1"]) and first["runtime"] > 0
     text = tuitune(lb, "status").stdout.splitlines()
     assert text[0] == f"round 1: lab   [runner pid {shown['runner_pid']}]"
-    assert text[2] == "study 1 s: 2/2 done, 0 running, 0 queued, 0 failed, best val_loss 0.25 (trial 1)"
+    assert text[2] == "study 1 s: 2/2 ended, 0 running, 0 queued, 0 failed, best val_loss 0.25 (trial 1)"
     assert text[3].split() == ["id", "state", "lr", "step", "val_loss", "train_loss", "objective", "runtime",
                                "gpus", "reason"]
 
@@ -99,4 +99,4 @@ def test_the_progress_line_counts_stopped_trials_apart_from_failed_ones() -> Non
     timed_out = StudyLine(1, "hang", "val_loss", "minimize", total=2, done=2, running=0, queued=0, failed=0,
                           stopped=2, best=0.9, best_trial=30)
     assert progress_line(Overview(1, "g", 4242, [timed_out])) == \
-        "hang: 2/2 done, 0 running, 0 failed, 2 stopped, best val_loss 0.9 (trial 30)"
+        "hang: 2/2 ended, 0 running, 0 failed, 2 stopped, best val_loss 0.9 (trial 30)"

@@ -126,10 +126,10 @@ def follow(project: Project, store_path: str, study_ids: list[int], *, wait: boo
 
 
 def progress_line(view: Overview) -> str:
-    """``name: done/total done, N running, N failed, best METRIC V (trial N)`` per study."""
+    """``name: ended/total ended, N running, N failed, best METRIC V (trial N)`` per study."""
     parts = []
     for s in view.studies:
-        text = f"{s.name}: {s.done}/{s.total} done, {s.running} running, {s.failed} failed"
+        text = f"{s.name}: {s.done}/{s.total} ended, {s.running} running, {s.failed} failed"
         if s.stopped:
             text += f", {s.stopped} stopped"
         if s.best is not None:
@@ -165,7 +165,7 @@ def run_status(args: argparse.Namespace) -> int:
 def _print_study(s: StudyLine, train_metric: str) -> None:
     best = f", best {s.metric} {_num(s.best)} (trial {s.best_trial})" if s.best is not None else ""
     stopped = f", {s.stopped} stopped" if s.stopped else ""
-    print(f"study {s.id} {s.name}: {s.done}/{s.total} done, {s.running} running, {s.queued} queued, "
+    print(f"study {s.id} {s.name}: {s.done}/{s.total} ended, {s.running} running, {s.queued} queued, "
           f"{s.failed} failed{stopped}{best}")
     if not s.trials:
         print("  no trials yet: `tuitune run`")

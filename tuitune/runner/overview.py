@@ -65,6 +65,7 @@ class StudyLine:
     direction: str
     total: int
     done: int
+    """Trials that ended, in any final state (completed, failed, stopped...)."""
     running: int
     queued: int
     failed: int
