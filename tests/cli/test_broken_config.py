@@ -29,7 +29,7 @@ def broken(project_dir: Path) -> Path:
 def test_status_shows_the_trials_and_warns(broken: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["status"]) == 0
     out, err = capsys.readouterr()
-    assert "study 1 wd: 0/1 done" in out and "does weight decay help?" in out
+    assert "study 1 wd: 0/1 ended" in out and "does weight decay help?" in out
     assert "resources.parallel" in err and "fix tuitune.toml before starting trials" in err
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from tuitune import __version__, config
 from tuitune.cli import main
+from tuitune.domain import Baseline
 from tuitune.store import Store
 
 STUDY = """\
@@ -132,6 +133,26 @@ def test_study_add_and_reseed(project_dir: Path, capsys: pytest.CaptureFixture[s
     assert sibling.reseed_of == first.id
     assert sibling.seed != first.seed
     assert sibling.space == first.space
+
+
+def test_after_an_adoption_fixed_values_come_from_the_adopted_baseline(
+        project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """tuitune.toml keeps the user's [baseline]; the store's adopted one outranks it."""
+    (project_dir / "wd.toml").write_text(STUDY + '\n[params.optimizer]\nrole = "fixed"\n')
+    assert main(["round", "new", "does weight decay help?"]) == 0
+    project = config.load_project(project_dir)
+    assert project.baseline["optimizer"] == "adam"
+    with Store.open(config.project_store_path(project)) as store:
+        store.add_baseline(Baseline({"learning_rate": 0.02, "optimizer": "sgd"}, round_id=1))
+    capsys.readouterr()
+    assert main(["study", "preview", "wd.toml", "--n", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["params"]["optimizer"] == "sgd"
+    assert main(["study", "add", "wd.toml"]) == 0
+    with Store.open(config.project_store_path(project), readonly=True) as store:
+        assert store.studies()[0].space["optimizer"].value == "sgd"
+    (project_dir / "broken.toml").write_text('name = "b"\n[params.depth]\nrole = "fixed"\n')
+    assert main(["study", "add", "broken.toml"]) == 1
+    assert "in [baseline] of baseline B1, adopted in R1" in capsys.readouterr().err
 
 
 def test_an_internal_error_is_one_line_and_a_file(monkeypatch: pytest.MonkeyPatch,

@@ -9,6 +9,7 @@ import pytest
 from rich.text import Text
 
 from tuitune import analysis, config, search
+from tuitune.baselines import effective_baseline
 from tuitune.domain import (Algorithm, Baseline, Condition, Hyperparameter, Objective, ParamType, Project, Role,
                             Round, RoundStatus, SearchSpace, Study, Trial, TrialState as S, Verdict)
 from tuitune.domain.errors import StoreError, TuituneError
@@ -237,11 +238,11 @@ def test_record_reject_keeps_the_baseline(seeded: Path) -> None:
 
 def test_project_baseline_stands_in_when_the_store_has_none() -> None:
     with Store.memory() as store:
-        found = dd.effective_baseline(store, Project("python t.py {args}", baseline={"lr": 0.1}))
+        found = effective_baseline(store, Project("python t.py {args}", baseline={"lr": 0.1}))
         assert found.config == {"lr": 0.1} and found.id is None
-        assert dd.effective_baseline(store, Project("python t.py {args}")) is None
+        assert effective_baseline(store, Project("python t.py {args}")) is None
         store.add_baseline(Baseline({"lr": 0.2}))
-        assert dd.effective_baseline(store, Project("python t.py {args}", baseline={"lr": 0.1})).config == {"lr": 0.2}
+        assert effective_baseline(store, Project("python t.py {args}", baseline={"lr": 0.1})).config == {"lr": 0.2}
 
 
 # --- the pane -----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from textual.widgets import Input, Static
 
 import tuitune
 from tuitune import config
-from tuitune.domain import RoundStatus, TrialState
+from tuitune.domain import Baseline, RoundStatus, TrialState
 from tuitune.store import Store
 from tuitune.tui.screens.design import PALETTE, DesignScreen
 from tuitune.tui.widgets.design_forms import ParamModal, SettingsModal
@@ -332,12 +332,23 @@ async def test_baseline_key_and_palette_commands(seeded: Path, make_app) -> None
     app = make_app(seeded, start="design")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await ready(pilot, "b")
-        assert screen.draft.source == "the project's [baseline]"
+        assert screen.draft.source == "baseline B2, adopted in R1"  # the store's, not tuitune.toml's
         assert "nothing varies" in text(app, "#design-problems")
         titles = [c.title for c in screen.commands()]
         assert titles == [title for title, _, _ in PALETTE]
         actions = {binding.action for binding in screen.BINDINGS}
         assert {action for _, _, action in PALETTE} <= actions
+
+
+async def test_after_an_adoption_the_design_starts_from_the_adopted_baseline(seeded: Path, make_app) -> None:
+    with Store.open(seeded / ".tuitune" / "store.db") as store:
+        store.add_baseline(Baseline({"learning_rate": 0.05, "optimizer": "sgd"}, round_id=2))
+    app = make_app(seeded, start="design")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot, "b")
+        assert screen.draft.source == "baseline B3, adopted in R2"
+        assert screen.draft.params["optimizer"]["value"] == "sgd" and "weight_decay" not in screen.draft.params
+        assert "from baseline B3, adopted in R2" in text(app, "#design-title")
 
 
 def test_snapshot_80x24(snap_compare, seeded: Path, make_app) -> None:

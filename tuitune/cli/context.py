@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tuitune import config
+from tuitune.baselines import with_current_baseline
 from tuitune.domain import Project, Round, RoundStatus, Study
 from tuitune.domain.errors import InvalidConfig, NotFound, Problem
 from tuitune.store import Store
@@ -84,4 +85,9 @@ def open_context(args: argparse.Namespace, *, readonly: bool = False, lenient: b
     else:
         (project, project_file), problems = load_project(args), None
     store = Store.open(config.project_store_path(project), readonly=readonly)
+    try:
+        project = with_current_baseline(store, project)  # an adopted baseline outranks the file's
+    except BaseException:
+        store.close()
+        raise
     return Context(project, project_file, store, problems)

@@ -95,12 +95,13 @@ def headless(project_file: Path, repeats: int) -> int:
     from tuitune import analysis
     from tuitune.cli import runs
     from tuitune.cli.review import print_review
+    from tuitune.baselines import effective_baseline
     from tuitune.rounds import group_studies, load_study_data
     from tuitune.runner import intents
     from tuitune.runner.control import ensure_runner, stop_runner
     from tuitune.runner.lock import RunnerPaths
     from tuitune.store import Store
-    from tuitune.tui.decide_data import effective_baseline, load_decide, queue_seed_repeats, record_decision
+    from tuitune.tui.decide_data import load_decide, queue_seed_repeats, record_decision
 
     project = config.load_project(project_file)
     store_path = config.project_store_path(project)

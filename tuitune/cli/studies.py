@@ -12,11 +12,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from tuitune import config
+from tuitune.baselines import with_current_baseline
 from tuitune.cli.context import open_context
 from tuitune.domain import Study, TrialState
 from tuitune.domain.errors import InvalidConfig, Problem
 from tuitune.domain.space import INT64_MAX
 from tuitune.runner.overview import duration
+from tuitune.store import Store
 
 
 def register(verbs: argparse._SubParsersAction) -> None:
@@ -60,7 +62,7 @@ def whole_number(flag: str, low: int, high: int, *, example: int):
 
 
 def _load(args: argparse.Namespace) -> Study:
-    """The study file, its fixed values defaulting to the project's baseline.
+    """The study file, its fixed values defaulting to the current baseline (as ``study add`` does).
 
     Outside any project the file is read on its own (fixed values then need ``value = ...``);
     a tuitune.toml with problems reports them, rather than being taken for a missing one.
@@ -69,7 +71,11 @@ def _load(args: argparse.Namespace) -> Study:
         folder = config.find_project(Path(args.project))
     except InvalidConfig:
         return config.load_study(args.file)
-    return config.load_study(args.file, config.load_project(folder))
+    project = config.load_project(folder)
+    if Path(config.project_store_path(project)).is_file():
+        with Store.open(config.project_store_path(project), readonly=True) as store:
+            project = with_current_baseline(store, project)
+    return config.load_study(args.file, project)
 
 
 def _format_value(value: object) -> str:

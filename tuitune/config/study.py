@@ -46,7 +46,7 @@ def load_study(path: Path | str, project: Project | None = None) -> Study:
     data, locator = read_toml(path, file)
     source = None
     if project is not None:
-        source = display_name(Path(project.root) / "tuitune.toml")
+        source = project.baseline_origin or display_name(Path(project.root) / "tuitune.toml")
     study, problems = parse_study(data, locator, file, path.stem,
                                   baseline=None if project is None else project.baseline,
                                   default_metric=None if project is None else project.objective.metric,

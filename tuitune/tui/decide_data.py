@@ -29,6 +29,7 @@ from tuitune.domain import (Algorithm, Baseline, Decision, Direction, Hyperparam
                             Project, Role, Round, RoundStatus, SearchSpace, Study, Trial, TrialState, Value,
                             Verdict)
 from tuitune.domain.space import contains_value
+from tuitune.baselines import effective_baseline
 from tuitune.rounds import default_objective
 from tuitune.runner import intents
 from tuitune.store import Store
@@ -214,14 +215,6 @@ def evidence(comparison: Comparison, **more: object) -> dict[str, object]:
 
 
 # --- store loaders and writers ----------------------------------------------------------------
-
-
-def effective_baseline(store: Store, project: Project) -> Baseline | None:
-    """The store's current baseline, else the project file's ``[baseline]`` (not yet stored)."""
-    found = store.current_baseline()
-    if found is None and project.baseline:
-        return Baseline(dict(project.baseline), note="from tuitune.toml [baseline]")
-    return found
 
 
 def _seed_studies(studies: Sequence[Study], trial_id: int) -> tuple[Study, Study] | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tuitune import search
+from tuitune.baselines import with_current_baseline
 from tuitune.domain import InvalidConfig, Project, Round, RoundStatus, Study, TrialState, TuituneError
 from tuitune.runner import intents
 from tuitune.store import Store
@@ -37,6 +38,9 @@ class DesignData:
     """Seconds of the latest completed trials of the project, for the budget estimate."""
     files: tuple[Path, ...] = ()
     """The project's ``studies/*.toml``, sorted."""
+    project: Project | None = None
+    """The project with the current baseline (an adopted one outranks tuitune.toml's), which
+    fixed hyperparameters take their values from; ``None`` before the first load."""
 
     @property
     def open(self) -> bool:
@@ -57,7 +61,7 @@ def load_design(store: Store, project: Project) -> DesignData:
     studies = tuple(store.studies(current.id)) if current is not None else ()
     done = store.trials(states=[TrialState.COMPLETED])[-RECENT_DURATIONS:]
     durations = tuple(d for t in done if (d := t.duration) is not None and math.isfinite(d))
-    return DesignData(current, studies, durations, study_files(project))
+    return DesignData(current, studies, durations, study_files(project), with_current_baseline(store, project))
 
 
 def start_draft(data: DesignData, project: Project) -> Draft:
@@ -71,7 +75,7 @@ def start_draft(data: DesignData, project: Project) -> Draft:
             return from_file(path)
         except InvalidConfig:
             continue
-    return from_baseline(project.baseline, search.unique_name("study", data.names))
+    return from_baseline(project.baseline, search.unique_name("study", data.names), project.baseline_origin)
 
 
 def point_count(study: Study) -> int:

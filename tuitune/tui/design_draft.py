@@ -106,7 +106,8 @@ def check(draft: Draft, project: Project, project_file: Path) -> Checked:
     """Read ``draft`` as ``tuitune validate`` reads a study file against ``project``."""
     study, problems = parse_study(draft.data(), None, "design", draft.name or "study",
                                   baseline=project.baseline, default_metric=project.objective.metric,
-                                  baseline_source=display_name(project_file), command=project.command)
+                                  baseline_source=project.baseline_origin or display_name(project_file),
+                                  command=project.command)
     if study is None:
         return Checked(None, tuple(problems))
     return Checked(study, (), tuple(search.warnings(study)))
@@ -147,12 +148,14 @@ def from_study(study: Study, source: str, *, stored: bool = False) -> Draft:
     return Draft(settings, params, tuple(dict(c) for c in study.configs), source, stored)
 
 
-def from_baseline(baseline: Mapping[str, Any], name: str = "study") -> Draft:
-    """Every baseline key as a fixed hyperparameter of the inferred type: the playbook's start."""
+def from_baseline(baseline: Mapping[str, Any], name: str = "study", origin: str = "") -> Draft:
+    """Every baseline key as a fixed hyperparameter of the inferred type: the playbook's start.
+
+    ``origin`` names an adopted baseline (``baseline B2, adopted in R1``); empty: tuitune.toml's."""
     params = {key: {"role": "fixed", "type": value_type(value).value, "value": value}
               for key, value in baseline.items()}
     settings = {"name": name, "algorithm": "quasi_random", "trials": 20, "seed": 0, "repeats": 1, "layout": "joint"}
-    return Draft(settings, params, (), "the project's [baseline]")
+    return Draft(settings, params, (), origin or "the project's [baseline]")
 
 
 def from_file(path: Path) -> Draft:

@@ -25,7 +25,7 @@ from textual.containers import Container, Vertical, VerticalScroll
 from textual.widgets import Static
 
 from tuitune import search
-from tuitune.domain import Role, Study, TuituneError
+from tuitune.domain import Project, Role, Study, TuituneError
 from tuitune.tui import design_toml
 from tuitune.tui.design_data import (DesignData, Queued, budget_line, load_design, point_count, queue_design,
                                      queue_stored, reseed_stored, start_draft)
@@ -116,11 +116,15 @@ class DesignScreen(PaneScreen):
 
     # --- data -----------------------------------------------------------------------------
 
+    @property
+    def project(self) -> Project:
+        """The project with the current baseline, once loaded (see :class:`DesignData`)."""
+        return self.data.project or self.backend.project
+
     async def reload(self) -> None:
-        project = self.backend.project
-        self.data = await self.backend.io(load_design, project)
+        self.data = await self.backend.io(load_design, self.backend.project)
         if self.draft is None or self.pristine:
-            start = start_draft(self.data, project)
+            start = start_draft(self.data, self.project)
             if start != self.draft:
                 self.draft = start
                 self.show_draft()
@@ -140,7 +144,7 @@ class DesignScreen(PaneScreen):
         draft = self.draft
         if draft is None:
             return
-        project = self.backend.project
+        project = self.project
         self.checked = check(draft, project, self.backend.project_file)
         if not keep_table:
             self.query_one(ParamTable).show(draft, self.checked, project.baseline, select)
@@ -231,7 +235,7 @@ class DesignScreen(PaneScreen):
 
     def action_role(self, role: str) -> None:
         if (draft := self.editable()) and (pid := self.selected()):
-            self.change(set_role(draft, pid, Role(role), self.backend.project.baseline), pid)
+            self.change(set_role(draft, pid, Role(role), self.project.baseline), pid)
 
     def action_scale(self) -> None:
         if (draft := self.editable()) and (pid := self.selected()):
@@ -239,7 +243,7 @@ class DesignScreen(PaneScreen):
 
     def action_edit(self) -> None:
         if (draft := self.editable()) and (pid := self.selected()):
-            self.app.push_screen(ParamModal(draft, pid, self.backend.project, self.backend.project_file),
+            self.app.push_screen(ParamModal(draft, pid, self.project, self.backend.project_file),
                                  self._param_edited)
 
     def on_data_table_row_selected(self) -> None:
@@ -251,7 +255,7 @@ class DesignScreen(PaneScreen):
 
     def action_add(self) -> None:
         if draft := self.editable():
-            self.app.push_screen(ParamModal(draft, None, self.backend.project, self.backend.project_file),
+            self.app.push_screen(ParamModal(draft, None, self.project, self.backend.project_file),
                                  self._param_edited)
 
     def _param_edited(self, result: tuple[str | None, str, dict] | None) -> None:
@@ -266,7 +270,7 @@ class DesignScreen(PaneScreen):
 
     def action_settings(self) -> None:
         if draft := self.editable():
-            self.app.push_screen(SettingsModal(draft, self.backend.project, self.backend.project_file),
+            self.app.push_screen(SettingsModal(draft, self.project, self.backend.project_file),
                                  self._settings_edited)
 
     def _settings_edited(self, settings: dict | None) -> None:
@@ -291,7 +295,8 @@ class DesignScreen(PaneScreen):
         self.notify(f"editing {name}, a copy: nothing stored changes until you queue it")
 
     def action_baseline(self) -> None:
-        self.change(from_baseline(self.backend.project.baseline, search.unique_name("study", self.data.names)))
+        self.change(from_baseline(self.project.baseline, search.unique_name("study", self.data.names),
+                                  self.project.baseline_origin))
 
     def action_axis(self, which: str) -> None:
         study = self.checked.study
