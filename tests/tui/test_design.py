@@ -253,6 +253,11 @@ async def test_reseed_needs_a_stored_study(seeded: Path, make_app) -> None:
         await ready(pilot, "c", "R")
         assert type(app.screen).__name__ == "DesignScreen"
         assert any("queue this design first" in n for n in notes(app))
+        with Store.open(seeded / ".tuitune" / "store.db") as store:
+            store.set_round_status(2, RoundStatus.CLOSED)
+        await app.screen.reload()  # the round is closed now: the advice above could not be followed
+        await ready(pilot, "R")
+        assert "no open round to reseed into: press 1, then n" in notes(app)[-1]
 
 
 async def test_queue_is_refused_without_an_open_round_or_with_a_taken_name(seeded: Path, make_app) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tuitune import config
-from tuitune.domain import CommandKind
+from tuitune.domain import CommandKind, Round, RoundStatus
 from tuitune.domain import TrialState as S
 from tuitune.runner import intents
 from tuitune.store import Store
@@ -322,6 +322,41 @@ async def test_add_trials_modal(seeded, make_app):
         assert "queued 3 trial(s) of study wd (#13–#15)" in messages(app)[-1]
         assert app.backend.runner.ensured == 1
         assert screen.data.row(15).state is S.QUEUED
+
+
+async def test_a_closed_round_takes_no_more_trials(seeded, make_app):
+    """Its trials are the evidence its decision rests on: requeue and add are refused, stop is not."""
+    with Store.open(seeded / ".tuitune" / "store.db") as store:
+        store.set_round_status(2, RoundStatus.CLOSED)
+    app = make_app(seeded, start="monitor")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "down", "r")  # trial 5 failed
+        await pilot.pause(0.1)
+        assert "R2 is closed: its trials are the record of that round" in messages(app)[-1]
+        await pilot.press("a")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, MonitorScreen) and "R2 is closed" in messages(app)[-1]
+        await pilot.press("home", "s")  # trial 11 still runs: stopping it is fine
+        await pilot.pause(0.1)
+        assert "stop requested for trial #11" in messages(app)[-1]
+        with Store.open(app.backend.store_path) as store:
+            assert [c.kind for c in store.pending_commands()] == [CommandKind.STOP]
+
+
+async def test_actions_without_a_row_say_why(seeded, make_app):
+    app = make_app(seeded, start="monitor")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await settle(pilot)
+        with Store.open(app.backend.store_path) as store:
+            store.add_round(Round("does dropout help?"))
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if screen.data.round is not None and screen.data.round.id == 3:
+                break
+        await pilot.press("s")
+        await pilot.pause(0.1)
+        assert "no trials in R3 yet: press 2" in messages(app)[-1]
 
 
 async def test_pager_opens_the_log_or_says_why_not(seeded, make_app, monkeypatch):

@@ -115,7 +115,7 @@ class Queued:
 def _open_round(store: Store) -> Round:
     current = store.current_round()
     if current is None or current.status is not RoundStatus.OPEN:
-        raise DesignRefused("no open round to queue into: press 1 and write the round's goal first")
+        raise DesignRefused("no open round to queue into: press 1, then n, to open one")
     return current
 
 

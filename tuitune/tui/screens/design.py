@@ -377,7 +377,7 @@ class DesignScreen(PaneScreen):
             self.notify(f"fix the design first ({len(self.checked.problems)} problems), e.g. {first}",
                         severity="error", timeout=10)
         elif not data.open:
-            self.notify("no open round to queue into: press 1 and write the round's goal first", severity="error")
+            self.notify("no open round to queue into: press 1, then n, to open one", severity="error")
         elif study.name in data.names:
             self.notify(f"this round already has a study named {study.name!r}: press t to rename it", severity="error")
         else:
@@ -390,12 +390,12 @@ class DesignScreen(PaneScreen):
         draft = self.draft
         if draft is None:
             return
+        if not self.data.open:
+            self.notify("no open round to reseed into: press 1, then n, to open one", severity="error")
+            return
         if not draft.stored:
             self.notify("reseeding copies a study already in the round: queue this design first (r), "
                         "then press R on it", severity="warning")
-            return
-        if not self.data.open:
-            self.notify("no open round to reseed into: press 1 and write the round's goal first", severity="error")
             return
         self.app.push_screen(ReseedModal(draft.name), lambda choice: self.queue(
             draft.name, partial(reseed_stored, queue=choice == "queue")) if choice else None)

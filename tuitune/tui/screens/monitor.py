@@ -31,7 +31,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Static
 
-from tuitune.domain import Study, TrialState
+from tuitune.domain import RoundStatus, Study, TrialState
 from tuitune.tui.monitor_data import (
     Filter,
     Sort,
@@ -207,9 +207,26 @@ class MonitorScreen(PaneScreen):
 
     def _need_row(self) -> TrialRow | None:
         row = self.selected_row()
-        if row is None:
+        if row is None and self.data.round is None:
+            self.notify("no round yet: press 1 to write the round's goal", severity="warning")
+        elif row is None and not self.data.total:
+            self.notify(f"no trials in R{self.data.round.id} yet: press 2 to design and queue a study",
+                        severity="warning")
+        elif row is None and not self.data.matching:
+            self.notify(f"none of the {self.data.total} trials matches the filter: press f to change it",
+                        severity="warning")
+        elif row is None:
             self.notify("no trial selected: move the cursor onto one", severity="warning")
         return row
+
+    def _round_closed(self) -> bool:
+        """Say so when the round is closed: its trials are the evidence its decision rests on."""
+        current = self.data.round
+        if current is None or current.status is RoundStatus.OPEN:
+            return False
+        self.notify(f"R{current.id} is {current.status.value}: its trials are the record of that round; "
+                    "open the next round to run more (1, then n)", severity="warning", timeout=6)
+        return True
 
     @work(exclusive=True, group="monitor-action", exit_on_error=False)
     async def action_stop(self) -> None:
@@ -237,6 +254,8 @@ class MonitorScreen(PaneScreen):
             self.notify(f"trial #{row.id} is still {STATES[row.state][1]}: stop it first (s), then requeue",
                         severity="warning")
             return
+        if self._round_closed():
+            return
         runner = self.backend.runner
         await self.backend.io(intents().request_requeue, [row.id])
         try:
@@ -259,7 +278,8 @@ class MonitorScreen(PaneScreen):
         if study is None:
             self.notify("no study in this round yet: design one and queue it (press 2)", severity="warning")
             return
-        self._add_trials(study)
+        if not self._round_closed():
+            self._add_trials(study)
 
     @work(exclusive=True, group="add", exit_on_error=False)
     async def _add_trials(self, study: Study) -> None:
