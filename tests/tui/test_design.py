@@ -298,6 +298,40 @@ async def test_save_writes_a_study_file_that_loads_back(seeded: Path, make_app) 
         assert saved in screen.data.files
 
 
+async def test_save_offers_the_file_the_design_came_from(seeded: Path, make_app) -> None:
+    source = seeded / "studies" / "lr_range.toml"  # its name differs from the file's
+    source.write_text('name = "lr"\n[params.learning_rate]\nrole = "nuisance"\nlow = 0.001\nhigh = 1.0\n')
+    app = make_app(seeded, start="design")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot, "o")
+        app.screen.query_one(Input).value = str(source)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert screen.draft.source == "studies/lr_range.toml"  # relative to the project, wherever we run
+        await pilot.press("l")  # log scale: an edit
+        await pilot.pause(0.1)
+        assert "edited" in text(app, "#design-title")
+        await ready(pilot, "w")
+        assert app.screen.query_one(Input).value == "studies/lr_range.toml"
+        await pilot.press("enter", "enter")  # it exists: the second enter overwrites it
+        await pilot.pause(0.3)
+        assert 'scale = "log"' in source.read_text() and not (seeded / "studies" / "lr.toml").exists()
+        assert text(app, "#design-title").endswith("from studies/lr_range.toml · saved")
+        undo_depth = len(screen.undo)
+        await pilot.press("l", "l")  # two edits that end where they began: still the saved design
+        await pilot.pause(0.1)
+        assert text(app, "#design-title").endswith("· saved") and len(screen.undo) == undo_depth + 2
+
+
+async def test_an_edit_that_changes_nothing_leaves_nothing_to_undo(seeded: Path, make_app) -> None:
+    app = make_app(seeded, start="design")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot, "c")
+        depth = len(screen.undo)
+        screen.change(screen.draft)
+        assert len(screen.undo) == depth
+
+
 async def test_open_lists_the_study_files_and_loads_one(seeded: Path, make_app) -> None:
     (seeded / "studies" / "broken.toml").write_text("name = \n")
     (seeded / "studies" / "lr.toml").write_text('name = "lr"\n[params.learning_rate]\nlow = 0\nhigh = 1\n'

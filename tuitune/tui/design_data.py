@@ -72,7 +72,7 @@ def start_draft(data: DesignData, project: Project) -> Draft:
         return from_study(study, f"study {study.name} of R{data.round.id}", stored=True)  # type: ignore[union-attr]
     for path in data.files:
         try:
-            return from_file(path)
+            return from_file(path, Path(project.root))
         except InvalidConfig:
             continue
     return from_baseline(project.baseline, search.unique_name("study", data.names), project.baseline_origin)

@@ -42,6 +42,8 @@ class Draft:
     """Where it came from, for the title: a file, a stored study, the baseline."""
     stored: bool = False
     """A study already in the round: shown read-only (edit a copy instead)."""
+    path: str = ""
+    """The study file it was opened from or last saved to (absolute): what ``w`` offers to write."""
 
     @property
     def name(self) -> str:
@@ -158,16 +160,27 @@ def from_baseline(baseline: Mapping[str, Any], name: str = "study", origin: str 
     return Draft(settings, params, (), origin or "the project's [baseline]")
 
 
-def from_file(path: Path) -> Draft:
+def from_file(path: Path, root: Path | None = None) -> Draft:
     """A study file's data as a draft, problems and all; raises ``InvalidConfig`` when it is
-    not TOML at all (nothing to show)."""
+    not TOML at all (nothing to show). Its source reads relative to ``root`` (the project)."""
     data, _ = read_toml(path, display_name(path))
     params = data.get("params", {})
     configs = data.get("configs", [])
     settings = {k: v for k, v in data.items() if k not in ("params", "configs")}
     settings.setdefault("name", path.stem)
     return Draft(settings, params if isinstance(params, dict) else {"params": params},
-                 tuple(configs) if isinstance(configs, list) else (configs,), display_name(path))
+                 tuple(configs) if isinstance(configs, list) else (configs,), file_label(path, root),
+                 path=str(path.resolve()))
+
+
+def file_label(path: Path, root: Path | None) -> str:
+    """``studies/wd.toml`` inside the project ``root``; elsewhere as the user would type it."""
+    if root is not None:
+        try:
+            return str(path.resolve().relative_to(root.resolve()))
+        except ValueError:
+            pass
+    return display_name(path)
 
 
 # --- edits by key ------------------------------------------------------------------------------

@@ -29,8 +29,8 @@ from tuitune.domain import Project, Role, Study, TuituneError
 from tuitune.tui import design_toml
 from tuitune.tui.design_data import (DesignData, Queued, budget_line, load_design, point_count, queue_design,
                                      queue_stored, reseed_stored, start_draft)
-from tuitune.tui.design_draft import (Checked, Draft, check, describe_problem, from_baseline, from_file, set_role,
-                                      toggle_scale)
+from tuitune.tui.design_draft import (Checked, Draft, check, describe_problem, file_label, from_baseline, from_file,
+                                      set_role, toggle_scale)
 from tuitune.tui.screens.base import PaneScreen
 from tuitune.tui.widgets.design_files import OpenModal, QueueModal, ReseedModal, SaveModal
 from tuitune.tui.widgets.design_forms import ParamModal, SettingsModal
@@ -98,6 +98,8 @@ class DesignScreen(PaneScreen):
         self.data = DesignData(None)
         self.pristine = True
         """The draft is the automatic start one (reloads may replace it); edits clear this."""
+        self.saved: Draft | None = None
+        """The draft as last written to its file (the title says "saved" while it is unchanged)."""
         self.undo: list[Draft] = []
         self.axes: tuple[str | None, str | None] = (None, None)
         self.points = PREVIEW_POINTS
@@ -165,6 +167,8 @@ class DesignScreen(PaneScreen):
         text = Text.assemble(("Design ", "bold"), (draft.name or "(no name)", "bold"), f" · from {draft.source}")
         if draft.stored:
             text.append(" · read-only (c edits a copy)", style="italic")
+        elif draft == self.saved:
+            text.append(" · saved", style="italic")
         elif not self.pristine:
             text.append(" · edited (u undoes)", style="italic")
         return text
@@ -227,6 +231,8 @@ class DesignScreen(PaneScreen):
         return pid
 
     def change(self, draft: Draft, select: str | None = None) -> None:
+        if draft == self.draft:  # an edit that changed nothing leaves nothing to undo
+            return
         if self.draft is not None:
             self.undo.append(self.draft)
         self.draft = draft
@@ -330,7 +336,7 @@ class DesignScreen(PaneScreen):
     @work(exclusive=True, group="design-file", exit_on_error=False)
     async def open_file(self, path: Path) -> None:
         try:
-            draft = await self.backend.io(lambda _store: from_file(path))
+            draft = await self.backend.io(lambda _store: from_file(path, Path(self.backend.project.root)))
         except TuituneError as error:
             self.notify(str(error), title="cannot open the study file", severity="error", timeout=10)
             return
@@ -345,15 +351,17 @@ class DesignScreen(PaneScreen):
         root = Path(self.backend.project.root)
         n = len(self.checked.problems)
         note = f"the design has {n} problem{'s' * (n != 1)}; it saves as it is, to fix later" if n else ""
-        self.app.push_screen(SaveModal(root / "studies" / f"{self.draft.name or 'study'}.toml", root, note),
-                             self._save_chosen)
+        target = Path(self.draft.path) if self.draft.path else root / "studies" / f"{self.draft.name or 'study'}.toml"
+        self.app.push_screen(SaveModal(target, root, note), self._save_chosen)
 
     def _save_chosen(self, path: Path | None) -> None:
         if path is not None and self.draft is not None:
-            self.save_file(path, design_toml.dumps(self.draft.data()))
+            self.save_file(path, self.draft)
 
     @work(exclusive=True, group="design-file", exit_on_error=False)
-    async def save_file(self, path: Path, text: str) -> None:
+    async def save_file(self, path: Path, draft: Draft) -> None:
+        text = design_toml.dumps(draft.data())
+
         def write(_store: object) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
@@ -363,6 +371,10 @@ class DesignScreen(PaneScreen):
             self.notify(f"could not save {path}: {error.strerror or error}", severity="error", timeout=10)
             return
         self.notify(f"saved {path}")
+        if self.draft is draft and not draft.stored:  # the design is now that file's
+            self.draft = self.saved = replace(draft, source=file_label(path, Path(self.backend.project.root)),
+                                              path=str(path.resolve()))
+            self.show_draft(keep_table=True)
         self.request_reload()
 
     def action_queue(self) -> None:
