@@ -214,3 +214,20 @@ def test_preview_places_the_study_points_on_the_chosen_axes(seeded: Path) -> Non
     assert "•" not in draw_preview(info, Style(50, 12, marker="ascii"))
     by_index = preview_info(study, "learning_rate", None, 5)
     assert by_index.y.kind == "index" and sorted(y for s in by_index.series for y in s.ys) == [0, 1, 2, 3, 4]
+
+
+def test_preview_of_a_continuous_scientific_value_and_conditional_axes(tmp_path: Path) -> None:
+    """Thirty-two learning rates are one series (six markers could not tell them apart), and an
+    axis that no point activates (beta1 while the optimizer is fixed to momentum) is not a default."""
+    file = tmp_path / "lr.toml"
+    file.write_text('name = "lr"\ntrials = 32\n'
+                    '[params.learning_rate]\nrole = "scientific"\nlow = 0.001\nhigh = 1.0\nscale = "log"\n'
+                    '[params.optimizer]\nrole = "fixed"\nvalues = ["momentum", "adam"]\nvalue = "momentum"\n'
+                    '[params.beta1]\nrole = "nuisance"\nlow = 0.8\nhigh = 0.99\nwhen = { optimizer = "adam" }\n'
+                    '[params.momentum]\nrole = "nuisance"\nlow = 0.8\nhigh = 0.99\nwhen = { optimizer = "momentum" }\n')
+    study = config.load_study(file)
+    assert default_axes(study) == ("momentum", "learning_rate")
+    info = preview_info(study, "momentum", "learning_rate", 32)
+    assert [s.label for s in info.series] == ["points"] and info.shown == 32 and legend(info) == ""
+    few = preview_info(study, "momentum", "learning_rate", 3)  # three values: each its marker, short
+    assert len(few.series) == 3 and all(len(s.label) <= len("learning_rate=0.002498") for s in few.series)

@@ -294,7 +294,7 @@ class _ParamReader:
         if when is MISSING:
             return ()
         if not isinstance(when, dict):
-            self.f.wrong_type(at, when, "a table of parent = value", '{ optimizer = "adam" }')
+            self.f.wrong_type(at, when, "a table of parent = value", _when_example(when))
             return ()
         out = []
         for parent, wanted in when.items():
@@ -378,3 +378,13 @@ def _stand_in(kw: dict[str, Any]) -> Hyperparameter | None:
                      value=(0 if numeric else values[0]) if fixed else None, when=kw["when"])
     except InvalidConfig:
         return None
+
+
+def _when_example(when: Any) -> str:
+    """The table a mistyped ``when`` meant: ``"optimizer = adam | sgd"`` -> ``{ optimizer = ["adam", "sgd"] }``."""
+    parent, equals, wanted = when.partition("=") if isinstance(when, str) else ("", "", "")
+    values = [v.strip().strip("'\"") for v in wanted.split("|") if v.strip()]
+    if not (equals and parent.strip() and values):
+        return '{ optimizer = "adam" }'
+    shown = toml_repr(values[0]) if len(values) == 1 else "[" + ", ".join(map(toml_repr, values)) + "]"
+    return f"{{ {parent.strip()} = {shown} }}"

@@ -20,12 +20,13 @@ from tuitune import search
 from tuitune.domain import Hyperparameter, Layout, Study
 from tuitune.domain.space import Scale
 from tuitune.plots.canvas import Style, figure, text
-from tuitune.search.scientific import label
 
 MARKERS = ("•", "x", "+", "*", "o", "#")
 ASCII_MARKERS = ("o", "x", "+", "*", "@", "#")
 """The markers for the ``ascii`` marker style."""
 COLORS = ("cyan", "magenta", "green", "yellow", "blue", "red")
+AXIS_PROBE = 32
+"""Points of each (per-value) study looked at to tell which hyperparameters are active."""
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,13 @@ def axis_for(p: Hyperparameter) -> Axis:
 
 
 def default_axes(study: Study) -> tuple[str | None, str | None]:
-    """The first two varying hyperparameters, nuisance ones on x first (the sweep's shape)."""
-    varying = sorted(study.space.varying, key=lambda p: p.role.value != "nuisance")
+    """The first two varying hyperparameters, nuisance ones on x first (the sweep's shape).
+
+    A conditional one that no early point activates (``beta1`` when the optimizer is fixed to
+    momentum) would draw an empty plot, so it comes only after those that do."""
+    active = {pid for child in search.expand(study) for point in search.points(child, 0, AXIS_PROBE)
+              for pid in point.params}
+    varying = sorted(study.space.varying, key=lambda p: (p.id not in active, p.role.value != "nuisance"))
     ids = [p.id for p in varying]
     return (ids[0] if ids else None, ids[1] if len(ids) > 1 else None)
 
@@ -110,10 +116,12 @@ def preview_info(study: Study, x: str, y: str | None, n: int) -> PreviewInfo:
         count = max(1, n // len(children)) if len(children) > 1 else n
         for point in search.points(child, 0, count):
             if study.layout is Layout.PER_VALUE and len(children) > 1:
-                name = label(dict(child.extra.get("values", {})))
+                name = _label(dict(child.extra.get("values", {})))
             else:
-                name = label(dict(point.scientific)) or "points"
+                name = _label(dict(point.scientific)) or "points"
             groups.setdefault(name, []).append((point.index, dict(point.params)))
+    if len(groups) > len(MARKERS):  # a continuous scientific value: a marker each tells nothing apart
+        groups = {"points": sorted((row for rows in groups.values() for row in rows), key=lambda row: row[0])}
     x_axis = axis_for(study.space[x])
     total = sum(len(g) for g in groups.values())
     y_axis = axis_for(study.space[y]) if y is not None else Axis("point", "index", 0.0, float(max(total - 1, 1)))
@@ -129,6 +137,13 @@ def preview_info(study: Study, x: str, y: str | None, n: int) -> PreviewInfo:
         shown += len(xs)
         series.append(Series(name, tuple(xs), tuple(ys)))
     return PreviewInfo(x_axis, y_axis, tuple(series), shown, total)
+
+
+def _label(combo: dict) -> str:
+    """``wd=0.0001,optimizer=adam``: a scientific combination, a long float to 4 significant digits."""
+    def short(v: object) -> str:
+        return f"{v:.4g}" if isinstance(v, float) and len(repr(v)) > 8 else category_text(v)
+    return ",".join(f"{pid}={short(v)}" for pid, v in combo.items())
 
 
 def _ticks(axis: Axis, room: int) -> tuple[list[float], list[str]] | None:
