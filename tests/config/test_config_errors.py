@@ -344,3 +344,13 @@ def test_command_checks_run_beside_other_problems(tmp_path: Path) -> None:
     assert {field: p.line for field, p in by_field.items()} == {"trials": 1, "params": 2, "params.trial_dir.name": 2}
     assert "{lr}" in by_field["params"].message
     assert "placeholder {trial_dir}" in by_field["params.trial_dir.name"].message
+
+
+def test_a_project_file_read_as_a_study_says_so(tmp_path: Path) -> None:
+    """Not a list of 'unknown field project; did you mean objective?' for each of its tables."""
+    (tmp_path / "tuitune.toml").write_text(PROJECT)
+    with pytest.raises(InvalidConfig) as raised:
+        config.load_study(tmp_path / "tuitune.toml", config.load_project(tmp_path))
+    assert [p.message for p in raised.value.problems] == [
+        "this is a project file (it has a [project] table), not a study design"]
+    assert "did you mean" not in str(raised.value)

@@ -71,6 +71,10 @@ def parse_study(data: Mapping[str, Any], locator: Locator | None, file: str, def
     would only be a misleading follow-on; it is checked again once the file is fixed. The study's
     own problems are still reported, but no study is returned."""
     f = Fields(file, locator)
+    if isinstance(data.get("project"), dict) and "params" not in data:  # a study's fields would all be "unknown"
+        f.add((), "this is a project file (it has a [project] table), not a study design",
+              "give a study file instead, e.g. one under studies/ (`tuitune init` writes an example)")
+        return None, f.in_order()
     f.unknown_keys(data, (), STUDY_FIELDS)
     name = f.text(data, (), "name", default_name, '"weight-decay"')
     algorithm = f.enum(data, (), "algorithm", Algorithm, Algorithm.QUASI_RANDOM)
