@@ -456,3 +456,18 @@ def test_snapshot_80x24_failed_trial_log(snap_compare, seeded, make_app):
         await settle(pilot, lambda s: "CUDA out of memory" in str(s.query_one(LogView).render()))
 
     assert snap_compare(make_app(seeded, start="monitor"), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_a_pager_that_returns_at_once_waits_for_enter(monkeypatch):
+    """PAGER=cat (or less -F on a short log) prints and leaves: the TUI must not paint over it."""
+    from tuitune.tui.screens import monitor
+
+    prompts: list[str] = []
+    monkeypatch.setattr(monitor, "input", prompts.append, raising=False)
+    monkeypatch.setattr(monitor.subprocess, "run", lambda argv, **kw: None)
+    monitor.page(["cat", "log"])
+    assert prompts and "press Enter to return" in prompts[0]
+    ticks = iter([0.0, 30.0])  # a real pager: the user read for half a minute
+    monkeypatch.setattr(monitor.time, "monotonic", lambda: next(ticks))
+    monitor.page(["less", "log"])
+    assert len(prompts) == 1

@@ -18,6 +18,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import time
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import partial
@@ -64,6 +65,23 @@ WIDE = 110
 ORDER_WORDS = {Sort.STATE: ("running first", "ended first"), Sort.OBJECTIVE: ("best first", "worst first"),
                Sort.ID: ("newest first", "oldest first"), Sort.STEP: ("most steps first", "fewest steps first"),
                Sort.RUNTIME: ("longest first", "shortest first")}
+
+
+QUICK_PAGER_S = 1.0
+"""A pager that returns sooner than this did not wait for the user (see :func:`page`)."""
+
+
+def page(argv: list[str]) -> None:
+    """Run the pager on the terminal; when it returns at once (``PAGER=cat``, or ``less -F`` on a
+    log that fits the screen) it printed the log and left, and without a pause the TUI would
+    repaint over it before anyone could read it, so then wait for Enter."""
+    started = time.monotonic()
+    subprocess.run(argv, check=False)
+    if time.monotonic() - started < QUICK_PAGER_S:
+        try:
+            input("\n-- end of the log: press Enter to return to tuitune --")
+        except (EOFError, OSError, KeyboardInterrupt):  # no terminal to read from: nothing to wait for
+            pass
 
 
 class MonitorScreen(PaneScreen):
@@ -321,7 +339,7 @@ class MonitorScreen(PaneScreen):
         """Hand the terminal to the pager and wait for it (the App is suspended meanwhile)."""
         try:
             with self.app.suspend():
-                subprocess.run(argv, check=False)
+                page(argv)
         except SuspendNotSupported:
             self.notify(f"this terminal cannot hand over to a pager; the logs are in {Path(argv[-1]).parent}",
                         severity="warning", timeout=10)
