@@ -390,6 +390,16 @@ async def test_after_an_adoption_the_design_starts_from_the_adopted_baseline(see
         assert "from baseline B3, adopted in R2" in text(app, "#design-title")
 
 
+async def test_a_range_made_up_from_the_baseline_value_is_announced(seeded: Path, make_app) -> None:
+    app = make_app(seeded, start="design")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot, "b")
+        await goto_row(pilot, "learning_rate")
+        await ready(pilot, "n")
+        assert screen.draft.params["learning_rate"]["low"] == 0.001
+        assert "learning_rate: a starting range 0.001 … 0.1 (log) around its baseline value" in notes(app)[-1]
+
+
 def test_snapshot_80x24(snap_compare, seeded: Path, make_app) -> None:
     assert snap_compare(make_app(seeded, start="design"), terminal_size=(80, 24), run_before=_settle)
 

@@ -16,7 +16,7 @@ from tuitune.store import Store
 from tuitune.tui import design_toml
 from tuitune.tui.design_data import DesignRefused, budget_line, load_design, queue_design, start_draft
 from tuitune.tui.design_draft import (check, from_baseline, from_file, from_study, parse_list, parse_value,
-                                      parse_when, set_role, show_value, show_when, toggle_scale)
+                                      parse_when, set_role, show_value, show_when, suggest_range, toggle_scale)
 from tuitune.tui.widgets.design_preview import default_axes, draw_preview, legend, preview_info
 
 TEMPLATE = Path(__file__).parents[2] / "tuitune" / "templates" / "example_study.toml"
@@ -144,6 +144,19 @@ def test_roles_by_key_start_from_the_baseline_value_and_stay_valid(seeded: Path)
     study = check(back, project, seeded / "tuitune.toml").study
     assert study is not None and study.space["learning_rate"].value == 0.01  # from [baseline]
     assert toggle_scale(draft, "learning_rate").params["learning_rate"].get("scale") is None
+
+
+@pytest.mark.parametrize("value, kind, expected", [
+    (0.9, "float", {"low": 0.8, "high": 0.95}),  # momentum: by its gap to 1, never reaching 1
+    (0.999, "float", {"low": 0.998, "high": 0.9995}),
+    (0.1, "float", {"low": 0.01, "high": 1.0, "scale": "log"}),  # capped at 1.0
+    (0.01, "float", {"low": 0.001, "high": 0.1, "scale": "log"}),
+    (3.0, "float", {"low": 0.3, "high": 30.0, "scale": "log"}),
+    (128, "int", {"low": 64, "high": 256}),
+    (0.0, "float", {}), (True, "bool", {}), ("adam", "categorical", {}),
+])
+def test_a_starting_range_around_a_baseline_value(value, kind, expected) -> None:
+    assert suggest_range(value, kind) == expected
 
 
 def test_problems_name_the_field_and_the_fix(seeded: Path) -> None:

@@ -186,9 +186,9 @@ def file_label(path: Path, root: Path | None) -> str:
 # --- edits by key ------------------------------------------------------------------------------
 
 def set_role(draft: Draft, pid: str, role: Role, baseline: Mapping[str, Any]) -> Draft:
-    """``pid`` in ``role``. Leaving *fixed* turns its one value into a starting range (a decade
-    either side on a log scale for a positive float, half to double for a positive int) or a
-    first categorical value, so the design stays close to the baseline; undo restores it."""
+    """``pid`` in ``role``. Leaving *fixed* turns its one value into a starting range (see
+    :func:`suggest_range`) or a first categorical value, so the design stays close to the
+    baseline; undo restores it."""
     table = draft.table(pid)
     was_fixed = table.get("role") == Role.FIXED.value
     table["role"] = role.value
@@ -203,12 +203,21 @@ def set_role(draft: Draft, pid: str, role: Role, baseline: Mapping[str, Any]) ->
 
 
 def suggest_range(value: Any, kind: str) -> Table:
-    """A starting range around a positive baseline value; empty when there is none to go by."""
+    """A starting range around a positive baseline value; empty when there is none to go by.
+
+    An int: half to double. A float near 1 (momentum 0.9, a beta of 0.999) is tuned by its gap
+    to 1, half to double that gap (0.8 … 0.95), never reaching 1. Another float below 1 (a
+    learning rate, a dropout): a decade below it up to at most 1.0, on a log scale; from 1 up, a
+    decade either side. The user edits it (e) from there."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
         return {}
     if kind == "int":
         return {"low": max(1, int(value) // 2), "high": max(2, int(value) * 2)}
-    return {"low": float(f"{value / 10:.3g}"), "high": float(f"{value * 10:.3g}"), "scale": "log"}
+    if 0.5 < value < 1:
+        gap = 1 - value
+        return {"low": float(f"{1 - 2 * gap:.4g}"), "high": float(f"{1 - gap / 2:.4g}")}
+    high = value * 10 if value >= 1 else min(1.0, value * 10)
+    return {"low": float(f"{value / 10:.3g}"), "high": float(f"{high:.3g}"), "scale": "log"}
 
 
 def toggle_scale(draft: Draft, pid: str) -> Draft:

@@ -241,7 +241,13 @@ class DesignScreen(PaneScreen):
 
     def action_role(self, role: str) -> None:
         if (draft := self.editable()) and (pid := self.selected()):
-            self.change(set_role(draft, pid, Role(role), self.project.baseline), pid)
+            changed = set_role(draft, pid, Role(role), self.project.baseline)
+            self.change(changed, pid)
+            before, after = draft.params.get(pid, {}), changed.params.get(pid, {})
+            if "low" in after and "low" not in before:  # a range made up from one value: say so
+                scale = " (log)" if after.get("scale") == "log" else ""
+                self.notify(f"{pid}: a starting range {after['low']} … {after.get('high')}{scale} around its "
+                            "baseline value; press e to set your own", timeout=6)
 
     def action_scale(self) -> None:
         if (draft := self.editable()) and (pid := self.selected()):
