@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,8 @@ from tuitune.tui import decide_data as dd
 from tuitune.tui.screens.decide import DecideScreen
 from tuitune.tui.widgets.decide_modals import CandidateModal, RationaleModal, RepeatsModal
 from tuitune.tui.widgets.footer import KeyBar
-from tuitune.tui.widgets.decide_view import runs_text
+from tuitune.tui.widgets.decide_view import pair_text, runs_text
+from tuitune.tui.widgets.hanging import plain
 
 from .seed import FROZEN, FakeRunner
 
@@ -31,8 +33,7 @@ def open_store(folder: Path) -> Store:
 
 
 def text_of(widget) -> str:
-    content = widget.content
-    return content.plain if isinstance(content, Text) else str(content)
+    return plain(widget.content)
 
 
 def finish_seed_runs(folder: Path, count: int = 99) -> int:
@@ -141,6 +142,20 @@ def test_default_candidate_is_the_best_completed_trial(seeded: Path) -> None:
         assert dd.load_decide(store, project, second).candidate.trial.id == second
         assert dd.load_decide(store, project, 999).candidate.trial.id == data.candidates[0].trial.id
         assert data.baseline.id == 2 and not data.seeded
+
+
+def test_the_pair_reads_as_indented_lines_with_one_word_per_change(seeded: Path) -> None:
+    project = config.load_project(seeded)
+    with open_store(seeded) as store:
+        data = dd.load_decide(store, project)
+    shown = plain(pair_text(data)).splitlines()
+    assert shown[1].startswith("  weight_decay=") and shown[2].startswith("Baseline  B2  val_loss 0.41  adam beats")
+    assert shown[3] == "  changes: weight_decay=0→0.001 · learning_rate=0.01→0.004783"
+    # a baseline from tuitune.toml has no score of its own: its seed runs give one
+    from_file = replace(data, baseline=Baseline(dict(data.baseline.config), note="from tuitune.toml [baseline]"),
+                        baseline_side=dd.Side(data.candidate.study, (0.5, 0.7), (1, 2), {}))
+    assert plain(pair_text(from_file)).splitlines()[2] == \
+        "Baseline  tuitune.toml [baseline]  val_loss 0.6 (mean of 2 seed runs)"
 
 
 def test_queue_creates_two_studies_once_and_shares_the_baseline(seeded: Path) -> None:
@@ -254,7 +269,7 @@ async def test_before_seed_runs_the_pane_says_what_to_do(seeded: Path, make_app)
         await pilot.pause(0.3)
         pair = text_of(app.screen.query_one("#decide-pair"))
         assert pair.startswith("Candidate t6") and "best of 6 done" in pair
-        assert "changes: weight_decay\u00a00\u00a0→\u00a00.001" in pair and "Baseline  B2" in pair  # kept on one line
+        assert "changes: weight_decay=0→0.001 · " in pair and "Baseline  B2" in pair  # kept on one line
         assert "Press s to queue" in text_of(app.screen.query_one("#decide-runs"))
 
 
@@ -346,7 +361,7 @@ async def test_adopt_needs_a_rationale_then_closes_the_round(seeded: Path, make_
         await pilot.pause()
         assert isinstance(app.screen, RationaleModal)
         keys = str(app.screen.query_one(KeyBar).render())  # the dialog's keys, not the pane's
-        assert "esc Cancel" in keys and "^s Record" in keys and "Seed repeats" not in keys
+        assert "esc Cancel" in keys and "^s Adopt" in keys and "Seed repeats" not in keys
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "a decision needs a reason" in text_of(app.screen.query_one("#rationale-error"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rich.console import Group
 from rich.text import Text
 
 from tuitune import config
@@ -14,6 +13,7 @@ from tuitune.store import Store
 from tuitune.tui import goal_data
 from tuitune.tui.screens.goal import GoalScreen
 from tuitune.tui.widgets.goal_modals import ChoiceModal, NewRoundModal
+from tuitune.tui.widgets.hanging import plain
 
 from .seed import FROZEN
 
@@ -25,10 +25,7 @@ def store_of(folder: Path) -> Store:
 
 
 def text_of(widget) -> str:
-    content = widget.content
-    if isinstance(content, Group):  # lines of Text, some indented by a Padding
-        return "\n".join(getattr(part, "renderable", part).plain for part in content.renderables)
-    return content.plain if isinstance(content, Text) else str(content)
+    return plain(widget.content)
 
 
 # --- pure ---------------------------------------------------------------------------------------

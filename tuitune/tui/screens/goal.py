@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.console import Group, RenderableType
-from rich.padding import Padding
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, SystemCommand
@@ -28,6 +27,7 @@ from tuitune.tui.goal_data import (KIND_SHORT, GoalData, JournalEntry, abandon_r
                                    create_round, load_goal)
 from tuitune.tui.screens.base import PaneScreen
 from tuitune.tui.widgets.goal_modals import ChoiceModal, NewRoundModal
+from tuitune.tui.widgets.hanging import indented
 
 STATUS = {RoundStatus.OPEN: "● open", RoundStatus.CLOSED: "✓ closed", RoundStatus.ABANDONED: "✗ abandoned"}
 
@@ -144,8 +144,8 @@ class GoalScreen(PaneScreen):
             initial = self.backend.project.baseline
             if initial:  # not stored until a decision: Decide compares against it meanwhile
                 return Group(Text("● current  from tuitune.toml [baseline]", style="bold"),
-                             _indented(config_text(initial)),
-                             _indented("what Decide (5) compares candidates against; adopting one makes it B1",
+                             indented(config_text(initial)),
+                             indented("what Decide (5) compares candidates against; adopting one makes it B1",
                                        "dim"))
             return Text("No baseline yet: add a [baseline] table to tuitune.toml, or adopt a candidate on "
                         "Decide (5).", style="dim")
@@ -158,8 +158,8 @@ class GoalScreen(PaneScreen):
             lines.append(Text.assemble(("● current " if entry.current else "○ ", "bold" if entry.current else "dim"),
                                        (f"B{b.id}  objective {objective}  {origin}  {ago(b.created_at, now)}",
                                         "bold" if entry.current else "")))
-            lines.append(_indented(config_text(b.config)))
-            lines.append(_indented(b.note or "(no note)", "dim"))
+            lines.append(indented(config_text(b.config)))
+            lines.append(indented(b.note or "(no note)", "dim"))
         return Group(*lines)
 
     # --- actions ----------------------------------------------------------------------------
@@ -219,7 +219,3 @@ class GoalScreen(PaneScreen):
         await self.reload()
         self.app.refresh_overview()  # type: ignore[attr-defined]
 
-
-def _indented(text: str, style: str = "") -> Padding:
-    """``text`` two cells in, its wrapped lines too."""
-    return Padding(Text(text, style=style), (0, 0, 0, 2))

@@ -99,11 +99,12 @@ class RationaleModal(ModalScreen[str | None]):
     DEFAULT_CSS = MODAL_CSS.format(name="RationaleModal") + """
     RationaleModal TextArea { height: 6; }
     """
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"), Binding("ctrl+s", "record", "Record")]
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
     def __init__(self, verdict: Verdict, what: str, summary: str) -> None:
         super().__init__()
         self._verdict, self._what, self._summary = verdict, what, summary
+        self._bindings.bind("ctrl+s", "record", "Adopt" if verdict is Verdict.ADOPT else "Reject")  # as the button
 
     def compose(self) -> ComposeResult:
         word = "Adopt" if self._verdict is Verdict.ADOPT else "Reject"

@@ -4,7 +4,7 @@ Why text and not a plot widget: the two distributions hold five or ten numbers e
 the eye needs is whether they overlap. A shared-axis strip (one row per side, a dot per seed
 run, a bar at the mean) shows that in two lines at any width, in any terminal (in plain ASCII
 with the ``ascii`` marker style), and beside it the numbers (n, mean, sd) the verdict rests on. Every function here is pure
-(data in, :class:`rich.text.Text` out), so tests read exactly what the user reads.
+(data in, rich text out), so tests read exactly what the user reads.
 """
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from rich.console import Group, RenderableType
 from rich.text import Text
 
 from tuitune.analysis import Outcome
 from tuitune.domain import Direction, RoundStatus, TrialState
 from tuitune.tui.decide_data import DecideData, Side, changes
 from tuitune.tui.goal_data import config_text, value_text
+from tuitune.tui.widgets.hanging import indented
 
 OUTCOME_STYLE = {Outcome.BETTER: "bold green", Outcome.WORSE: "bold red",
                  Outcome.INDISTINGUISHABLE: "bold yellow", Outcome.INSUFFICIENT: "bold"}
@@ -53,38 +55,41 @@ def guidance(data: DecideData) -> Text | None:
     return None
 
 
-def pair_text(data: DecideData) -> Text:
-    """The candidate (with how it was chosen), the baseline, and what the candidate changes."""
+def pair_text(data: DecideData) -> Group:
+    """The candidate (with how it was chosen), the baseline, and what the candidate changes;
+    the indented lines keep their indent when they wrap."""
     c, b = data.candidate, data.baseline
     assert c is not None
-    out = Text()
     best = data.candidates and data.candidates[0] is c
     rank = f"best of {len(data.candidates)} done" if best else \
         f"#{data.candidates.index(c) + 1} of {len(data.candidates)} done"
-    out.append("Candidate ", style="bold")
-    out.append(f"t{c.trial.id}", style="bold reverse")
-    out.append(f"  {data.objective.metric} {num(c.objective)}  ")
-    out.append(f"{rank} in {c.study.name} · c: another\n", style="dim")
+    head = Text.assemble(("Candidate ", "bold"), (f"t{c.trial.id}", "bold reverse"),
+                         f"  {data.objective.metric} {num(c.objective)}  ",
+                         (f"{rank} in {c.study.name} · c: another", "dim"))
     params = c.study.space.active(c.trial.params)
-    out.append("  " + config_text({c.study.space[pid].name: v for pid, v in params.items()}) + "\n")
-    out.append("Baseline  ", style="bold")
+    lines: list[RenderableType] = [head, indented(config_text({c.study.space[pid].name: v
+                                                               for pid, v in params.items()}))]
+    base = Text.assemble(("Baseline  ", "bold"))
+    lines.append(base)
     if b is None:
-        out.append("none yet: add a [baseline] table to tuitune.toml, or adopting makes the candidate the "
-                   "first baseline\n")
-        return out
-    origin = f"B{b.id}" if b.id is not None else "tuitune.toml"
-    out.append(f"{origin}", style="bold reverse")
-    out.append(f"  {data.objective.metric} {num(b.objective)}  ")
-    out.append(f"{b.note}\n" if b.note else "\n", style="dim")
+        base.append("none yet: add a [baseline] table to tuitune.toml, or adopting makes the candidate the "
+                    "first baseline")
+        return Group(*lines)
+    objective, how = b.objective, ""
+    seeds = data.baseline_side.values if data.baseline_side else ()
+    if objective is None and seeds:  # a baseline from tuitune.toml has no score until its seed runs
+        objective, how = sum(seeds) / len(seeds), f" (mean of {len(seeds)} seed runs)"
+    base.append(f"B{b.id}" if b.id is not None else "tuitune.toml [baseline]", style="bold reverse")
+    base.append(f"  {data.objective.metric} {num(objective)}{how}")
+    if b.id is not None and b.note:
+        base.append(f"  {b.note}", style="dim")
     diff = changes(b.config, c.trial, c.study.space)
-    if diff:
-        out.append("  changes: ")
-        # no-break spaces: a narrow pane wraps between changes, not inside one
-        out.append(" · ".join(f"{name}\u00a0{'(unset)' if old is None else value_text(old)}\u00a0→\u00a0"
-                              f"{value_text(new)}" for name, old, new in diff))
+    if diff:  # each change one word (name=old→new): a narrow pane wraps between changes, never inside one
+        lines.append(indented("changes: " + " · ".join(
+            f"{name}={'(unset)' if old is None else value_text(old)}→{value_text(new)}" for name, old, new in diff)))
     else:
-        out.append("  the candidate is the baseline's configuration (only the seeds differ)")
-    return out
+        lines.append(indented("the candidate is the baseline's configuration (only the seeds differ)"))
+    return Group(*lines)
 
 
 STRIP_GLYPHS = {"ascii": ("o", "@", "|")}
