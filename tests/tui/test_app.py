@@ -14,6 +14,7 @@ from tuitune.store import Store
 from tuitune.tui.app import PANES, pane_screen
 from tuitune.tui.overview import Overview
 from tuitune.tui.screens.help import key_table
+from tuitune.tui.widgets.footer import KeyBar
 from tuitune.tui.widgets.status_line import StatusLine, describe
 
 from .seed import FakeRunner
@@ -91,6 +92,21 @@ async def test_an_unchanged_status_line_is_not_repainted(seeded: Path, make_app)
         assert painted == []
         line.show(Overview(None, runner="running"))
         assert len(painted) == 1 and "runner running" in painted[0]
+
+
+async def test_a_maximized_widget_shows_how_to_go_back(seeded: Path, make_app) -> None:
+    """The palette's Maximize fills the pane; the footer must say that esc restores it."""
+    app = make_app(seeded, start="goal")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        keys = lambda: str(app.screen.query_one(KeyBar).render())  # noqa: E731
+        assert "esc Back" not in keys()
+        app.screen.maximize(app.screen.query_one("#journal"))
+        await pilot.pause()
+        assert "esc Back" in keys()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.maximized is None and "esc Back" not in keys()
 
 
 async def test_palette_reaches_every_pane(seeded: Path, make_app) -> None:

@@ -400,6 +400,13 @@ async def test_a_range_made_up_from_the_baseline_value_is_announced(seeded: Path
         assert "learning_rate: a starting range 0.001 … 0.1 (log) around its baseline value" in notes(app)[-1]
 
 
+async def test_more_preview_points_than_the_design_has_says_so(seeded: Path, make_app) -> None:
+    app = make_app(seeded, start="design")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, "plus")  # the stored study has 12 points, all shown already
+        assert "already shows all 12 points" in notes(app)[-1]
+
+
 def test_snapshot_80x24(snap_compare, seeded: Path, make_app) -> None:
     assert snap_compare(make_app(seeded, start="design"), terminal_size=(80, 24), run_before=_settle)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 from textual.screen import Screen
 from textual.timer import Timer
@@ -33,6 +34,8 @@ class PaneScreen(Screen[None]):
 
     LIVE = True
     """Whether the pane reloads on a timer (False: only when shown and after its own actions)."""
+    BINDINGS = [Binding("escape", "restore", "Back", show=True)]
+    """Shown only while a widget fills the pane (a Review plot, or the palette's Maximize)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -54,6 +57,17 @@ class PaneScreen(Screen[None]):
 
     async def reload(self) -> None:
         """Load this pane's data and show it."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "restore":
+            return self.maximized is not None
+        return True
+
+    def action_restore(self) -> None:
+        self.minimize()
+
+    def watch_maximized(self) -> None:
+        self.refresh_bindings()
 
     def show_overview(self, overview: Overview) -> None:
         self.query_one(StatusLine).show(overview)

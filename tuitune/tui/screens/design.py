@@ -58,9 +58,14 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Design: start from the baseline", "Every baseline value as a fixed hyperparameter (b)", "baseline"),
     ("Design: preview x axis", "Preview the selected hyperparameter on x (x)", "axis('x')"),
     ("Design: preview y axis", "Preview the selected hyperparameter on y (y)", "axis('y')"),
+    ("Design: more preview points", "Double the points the preview draws (+)", "points(2.0)"),
+    ("Design: fewer preview points", "Halve the points the preview draws (-)", "points(0.5)"),
     ("Design: undo", "Undo the last change to the design (u)", "undo"),
 )
 """Every action of the pane by name, for the command palette."""
+
+PREVIEW_MAX = 1024
+"""The most points the preview draws (more would be a blur of markers, and slow)."""
 
 
 class DesignScreen(PaneScreen):
@@ -326,8 +331,15 @@ class DesignScreen(PaneScreen):
 
     def action_points(self, factor: float) -> None:
         study = self.checked.study
-        shown = min(self.points, point_count(study)) if study is not None else self.points
-        self.points = int(min(1024, max(2, shown * factor)))
+        total = point_count(study) if study is not None else None
+        shown = min(self.points, total) if total is not None else self.points
+        if factor > 1 and total is not None and shown >= total:
+            self.notify(f"the preview already shows all {total} points of the design", timeout=3)
+            return
+        if factor > 1 and shown >= PREVIEW_MAX:
+            self.notify(f"the preview draws at most {PREVIEW_MAX} points", timeout=3)
+            return
+        self.points = int(min(PREVIEW_MAX, max(2, shown * factor)))
         self.draw_preview()
 
     # --- files and the store ----------------------------------------------------------------

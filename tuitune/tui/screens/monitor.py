@@ -373,7 +373,7 @@ class MonitorScreen(PaneScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle_log":
             return self.has_class("-narrow")
-        return True
+        return super().check_action(action, parameters)
 
     def commands(self) -> Iterable[SystemCommand]:
         """The pane's actions for the command palette (the App adds them while this pane shows)."""

@@ -43,7 +43,6 @@ class ReviewScreen(PaneScreen):
     LIVE = False
     BINDINGS = [
         Binding("enter", "open_plot", "Plot", show=False),
-        Binding("escape", "restore", "Back", show=True),
         Binding("h", "next_param", "Next param"),
         Binding("o", "objective", "Objective"),
         Binding("s", "next_study", "Next study"),
@@ -190,8 +189,6 @@ class ReviewScreen(PaneScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         view, item = self._view, self.item
-        if action == "restore":
-            return self.maximized is not None
         if action == "open_plot":
             return self.maximized is None and item is not None and item.plot is not None
         if action == "next_param":
@@ -201,7 +198,7 @@ class ReviewScreen(PaneScreen):
             return view is not None and len(view.groups) > 1
         if action in ("objective", "export"):
             return view is not None and view.objective is not None
-        return True
+        return super().check_action(action, parameters)
 
     def action_open_plot(self) -> None:
         item = self.item
@@ -211,9 +208,6 @@ class ReviewScreen(PaneScreen):
         plot = self.query_one(ReviewPlot)
         self.maximize(plot, container=False)
         plot.focus()
-
-    def action_restore(self) -> None:
-        self.minimize()
 
     def watch_maximized(self) -> None:
         if self.maximized is None:
@@ -244,6 +238,7 @@ class ReviewScreen(PaneScreen):
         self.request_reload()
 
     def action_recompute(self) -> None:
+        self.notify("recomputing the checklist from the stored curves", timeout=2)
         self.request_reload()
 
     def action_objective(self) -> None:
@@ -283,6 +278,12 @@ class ReviewScreen(PaneScreen):
                             self.action_objective)
         yield SystemCommand("Recompute review", "Read the trials again and recompute the checklist (r)",
                             self.action_recompute)
+        if self.check_action("open_plot", ()):
+            yield SystemCommand("Review: plot full-pane", "The selected item's plot over the whole pane (enter)",
+                                self.action_open_plot)
+        if self.check_action("next_param", ()):
+            yield SystemCommand("Review: next hyperparameter", "Plot the next varied hyperparameter (h)",
+                                self.action_next_param)
         if self._view is not None and len(self._view.groups) > 1:
             yield SystemCommand("Review next study", "Show the checklist of the round's next study (s)",
                                 self.action_next_study)
