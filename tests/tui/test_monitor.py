@@ -140,10 +140,14 @@ def test_filters_sorts_and_reverse(seeded):
         failed = load_table(store, project, FROZEN, TableView(Filter.FAILED))
         assert {r.state for r in failed.rows} == {S.FAILED, S.INFEASIBLE} and failed.matching == 3
         by_objective = load_table(store, project, FROZEN, TableView(sort=Sort.OBJECTIVE)).rows
-        values = [r.objective for r in by_objective if r.objective is not None]
-        assert values == sorted(values) and by_objective[-1].objective is None
+        ranked = [r for r in by_objective if r.objective is not None and r.state is not S.INFEASIBLE]
+        values = [r.objective for r in ranked]
+        assert values == sorted(values) and list(by_objective[:len(ranked)]) == ranked
         worst_first = load_table(store, project, FROZEN, TableView(sort=Sort.OBJECTIVE, reverse=True)).rows
-        assert worst_first[0].objective == max(values) and worst_first[-1].objective is None
+        assert worst_first[0].objective == max(values)
+        # infeasible trials are not ranked, whichever way round: a diverged trial is not the "worst"
+        assert all(r.state is S.INFEASIBLE or r.objective is None for r in worst_first[len(ranked):])
+        assert any(r.state is S.INFEASIBLE for r in worst_first[len(ranked):])
         newest = load_table(store, project, FROZEN, TableView(sort=Sort.ID)).rows
         assert [r.id for r in newest] == list(range(12, 0, -1))
         assert Filter.DONE.next() is Filter.ALL and Sort.RUNTIME.next() is Sort.STATE
@@ -276,7 +280,7 @@ async def test_filter_and_sort_keys(seeded, make_app):
         await pilot.press("O")
         screen = await settle(pilot, lambda s: s.view.reverse)
         await pilot.pause(0.2)
-        assert table_ids(screen.table)[-1] == 12  # no objective: last either way
+        assert table_ids(screen.table)[-3:] == [12, 8, 3]  # no objective, or infeasible: last either way
 
 
 async def test_stop_and_requeue_write_intents(seeded, make_app):

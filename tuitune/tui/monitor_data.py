@@ -281,7 +281,8 @@ def _sort_key(view: TableView, studies: Mapping[int, Study], project: Project):
             return (flip * _STATE_ORDER[r.state], -r.id)
         if view.sort is Sort.OBJECTIVE:
             maximize = objective_of(project, studies.get(r.study_id)).direction is Direction.MAXIMIZE
-            return (*number(r.objective, -1 if maximize else 1), -r.id)
+            judged = None if r.state is TrialState.INFEASIBLE else r.objective  # not ranked, either way round
+            return (*number(judged, -1 if maximize else 1), -r.id)
         if view.sort is Sort.ID:
             return (-flip * r.id,)
         value = r.step if view.sort is Sort.STEP else r.runtime
