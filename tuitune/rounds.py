@@ -17,6 +17,7 @@ import pandas as pd
 
 from tuitune import analysis, search
 from tuitune.domain import Objective, Project, Study
+from tuitune.domain.study import DECIDE
 from tuitune.store import Store
 
 
@@ -36,7 +37,7 @@ def group_studies(studies: Sequence[Study], *, with_seed_studies: bool = False) 
     groups: dict[str, list[Study]] = {}
     names: dict[str, str] = {}
     for s in studies:
-        if "decide" in s.extra and not with_seed_studies:
+        if DECIDE in s.extra and not with_seed_studies:
             continue
         key = str(s.extra.get("expanded_from", f"#{s.id}"))
         groups.setdefault(key, []).append(s)

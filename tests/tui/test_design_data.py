@@ -176,6 +176,8 @@ def test_start_draft_prefers_the_round_study_then_a_file_then_the_baseline(seede
         assert data.open and data.names == {"wd"} and len(data.durations) == 6
         draft = start_draft(data, project)
         assert draft.stored and draft.name == "wd" and "R2" in draft.source
+        seeds = replace(data.studies[0], name="candidate-t6", extra={"decide": "candidate"})
+        assert start_draft(replace(data, studies=(*data.studies, seeds)), project).name == "wd"  # not a design
         store.set_round_status(data.round.id, RoundStatus.CLOSED)
         data = load_design(store, project)
     draft = start_draft(data, project)

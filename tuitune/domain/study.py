@@ -45,6 +45,11 @@ class Layout(StrEnum):
     """One study per scientific value, each sweeping only its own nuisance hyperparameters."""
 
 
+DECIDE = "decide"
+"""The ``Study.extra`` key marking a seed-repeat study the Decide pane queued (value ``candidate``
+or ``baseline``): evidence for a decision, not a design to review or to start a new one from."""
+
+
 @dataclass(frozen=True)
 class Study:
     """The design of one study. Immutable; validated on construction.

@@ -25,17 +25,16 @@ from dataclasses import dataclass, replace
 
 from tuitune import analysis
 from tuitune.analysis import Comparison
+from tuitune.baselines import effective_baseline
 from tuitune.domain import (Algorithm, Baseline, Decision, Direction, Hyperparameter, Objective, ParamType,
                             Project, Role, Round, RoundStatus, SearchSpace, Study, Trial, TrialState, Value,
                             Verdict)
 from tuitune.domain.space import contains_value
-from tuitune.baselines import effective_baseline
+from tuitune.domain.study import DECIDE
 from tuitune.rounds import default_objective
 from tuitune.runner import intents
 from tuitune.store import Store
 
-DECIDE = "decide"
-"""The ``Study.extra`` key marking a seed-repeat study, with value ``candidate`` or ``baseline``."""
 
 
 @dataclass(frozen=True)

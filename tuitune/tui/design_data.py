@@ -14,6 +14,7 @@ from pathlib import Path
 from tuitune import search
 from tuitune.baselines import with_current_baseline
 from tuitune.domain import InvalidConfig, Project, Round, RoundStatus, Study, TrialState, TuituneError
+from tuitune.domain.study import DECIDE
 from tuitune.runner import intents
 from tuitune.store import Store
 from tuitune.tui.design_draft import Draft, from_baseline, from_file, from_study
@@ -65,10 +66,12 @@ def load_design(store: Store, project: Project) -> DesignData:
 
 
 def start_draft(data: DesignData, project: Project) -> Draft:
-    """The design the pane opens with: the open round's latest study (read-only), else the
-    project's first study file, else every baseline value as a fixed hyperparameter."""
-    if data.open and data.studies:
-        study = data.studies[-1]
+    """The design the pane opens with: the open round's latest study (read-only; not the seed
+    repeats Decide queued, which are not a design), else the project's first study file, else
+    every baseline value as a fixed hyperparameter."""
+    designed = [s for s in data.studies if not s.extra.get(DECIDE)]
+    if data.open and designed:
+        study = designed[-1]
         return from_study(study, f"study {study.name} of R{data.round.id}", stored=True)  # type: ignore[union-attr]
     for path in data.files:
         try:
@@ -88,7 +91,7 @@ def budget_line(study: Study, durations: tuple[float, ...], parallel: int) -> st
     points = point_count(study)
     runs = points * study.repeats
     seconds = search.estimate_budget(points, study.repeats, durations, parallel)
-    what = f"{runs} trial{'s' * (runs != 1)}" + (f" ({points} points × {study.repeats} repeats)" if study.repeats > 1 else "")
+    what = f"{runs} trial{'s' * (runs != 1)}" + (f" ({points} point{'s' * (points != 1)} × {study.repeats} repeats)" if study.repeats > 1 else "")
     if seconds is None:
         return f"{what}; no finished trials yet to estimate the time from"
     mean = sum(durations) / len(durations)

@@ -183,7 +183,8 @@ class DesignScreen(PaneScreen):
         study = self.checked.study
         algorithm = str(s.get("algorithm", "quasi_random"))
         if study is not None and algorithm in ("grid", "manual"):
-            count = f"{point_count(study)} points"
+            points = point_count(study)
+            count = f"{points} point{'s' * (points != 1)}"
         else:
             count = f"{s.get('trials', 20)} trials"
         repeats = s.get("repeats", 1)
