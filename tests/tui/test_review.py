@@ -103,9 +103,11 @@ def test_per_value_children_are_one_group(seeded: Path) -> None:
 
 def test_evidence_reads_as_lines() -> None:
     lines = evidence_lines({"best_step": 3, "late_noise": 0.00123456, "ids": list(range(10)),
-                            "per_group": {"lr=0.1": 0.5}, "rows": [{"trial_id": 1, "gap": None}]})
+                            "per_group": {"lr=0.1": 0.5}, "rows": [{"trial_id": 1, "gap": None}],
+                            "params": {"learning_rate": {"best_trial": 4}}})
     assert lines == ["best step: 3", "late noise: 0.001235", "ids: [0, 1, 2, 3, 4, 5, 6, 7, … 2 more]",
-                     "per group:", "  lr=0.1: 0.5", "rows:", "  • trial id 1  gap —"]
+                     "per group:", "  lr=0.1: 0.5", "rows:", "  • trial id 1  gap —",
+                     "params:", "  learning_rate:", "    best trial: 4"]  # an id as written, its fields in words
 
 
 def test_export_writes_strict_json(seeded: Path) -> None:

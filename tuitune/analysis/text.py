@@ -19,14 +19,20 @@ def fmt(value: object) -> str:
     return str(value)
 
 
-def evidence_lines(evidence: Mapping[str, object], indent: str = "") -> list[str]:
-    """The evidence as readable lines: nested mappings indented, lists of records one per line."""
+KEYED_BY_DATA = frozenset({"params"})
+"""Evidence keys whose mapping is keyed by names from the study (hyperparameter ids), shown as
+written: ``learning_rate`` is an id there, not the words "learning rate"."""
+
+
+def evidence_lines(evidence: Mapping[str, object], indent: str = "", literal: bool = False) -> list[str]:
+    """The evidence as readable lines: nested mappings indented, lists of records one per line;
+    keys in words (``best_step`` -> ``best step``) unless ``literal``."""
     lines = []
     for key, value in evidence.items():
-        label = f"{indent}{_words(key)}"
+        label = f"{indent}{key if literal else _words(key)}"
         if isinstance(value, Mapping):
             lines.append(f"{label}:")
-            lines.extend(evidence_lines(value, indent + "  "))
+            lines.extend(evidence_lines(value, indent + "  ", literal=key in KEYED_BY_DATA))
         elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
             lines.append(f"{label}:")
             lines.extend(f"{indent}  • " + "  ".join(f"{_words(k)} {fmt(v)}" for k, v in row.items())
