@@ -234,3 +234,17 @@ async def test_panes_read_in_256_colours(seeded: Path, make_app, monkeypatch) ->
         return set(re.findall(r"48;5;(\d+)", line))
 
     assert backgrounds(11) != backgrounds(12)  # 11 is under the cursor, 12 is not
+
+
+def test_quitting_while_trials_run_says_they_go_on() -> None:
+    """The TUI never holds a trial; on quit it says so, with how to see them again."""
+    from tuitune.tui import farewell
+
+    r = Round("does weight decay help?", id=1)
+    assert farewell(None) is None and farewell(Overview(r, counts={TrialState.COMPLETED: 3})) is None
+    going = Overview(r, counts={TrialState.RUNNING: 2, TrialState.QUEUED: 1}, runner="running (pid 7)")
+    assert farewell(going) == ("2 trials running and 1 trial queued: the runner goes on with them; "
+                               "`tuitune` reopens them, `tuitune status` lists them")
+    waiting = Overview(r, counts={TrialState.QUEUED: 4}, runner="stopped")
+    assert "4 trials queued: the runner is stopped: `tuitune runner start` runs them" in farewell(waiting)
+

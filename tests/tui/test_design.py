@@ -332,6 +332,18 @@ async def test_an_edit_that_changes_nothing_leaves_nothing_to_undo(seeded: Path,
         assert len(screen.undo) == depth
 
 
+async def test_a_design_without_a_name_is_named_after_the_file_it_is_saved_as(seeded: Path, make_app) -> None:
+    app = make_app(seeded, start="design")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot, "b", "w")
+        assert screen.draft.name == "study"
+        await pilot.press(*"studies/adam.toml")  # the suggestion is selected: typing replaces it
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        saved = seeded / "studies" / "adam.toml"
+        assert saved.exists() and 'name = "adam"' in saved.read_text() and screen.draft.name == "adam"
+
+
 async def test_open_lists_the_study_files_and_loads_one(seeded: Path, make_app) -> None:
     (seeded / "studies" / "broken.toml").write_text("name = \n")
     (seeded / "studies" / "lr.toml").write_text('name = "lr"\n[params.learning_rate]\nlow = 0\nhigh = 1\n'

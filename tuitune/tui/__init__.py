@@ -9,6 +9,8 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
+from tuitune.domain import TrialState
+
 
 def run(project_file: Path, *, low_bandwidth: bool = False, start: str | None = None,
         marker: str | None = None) -> int:
@@ -33,4 +35,19 @@ def run(project_file: Path, *, low_bandwidth: bool = False, start: str | None = 
     finally:
         gc.enable()  # a start-up that failed must not leave the collector off (TuituneApp.run freezes first)
     app.run()
+    if (goodbye := farewell(app.overview)) is not None:
+        print(goodbye)
     return app.return_code or 0
+
+
+def farewell(overview) -> str | None:
+    """What to say on quitting while trials run or wait: that they go on, and how to see them."""
+    if overview is None:
+        return None
+    running, queued = overview.active, overview.counts.get(TrialState.QUEUED, 0)
+    if not running + queued:
+        return None
+    parts = [f"{n} trial{'s' * (n != 1)} {word}" for n, word in ((running, "running"), (queued, "queued")) if n]
+    how = "the runner goes on with them" if not overview.runner.startswith("stopped") else \
+        "the runner is stopped: `tuitune runner start` runs them"
+    return f"{' and '.join(parts)}: {how}; `tuitune` reopens them, `tuitune status` lists them"

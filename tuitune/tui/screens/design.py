@@ -12,6 +12,7 @@ in the round is never changed: the pane edits a copy instead.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import partial
@@ -63,6 +64,9 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("Design: undo", "Undo the last change to the design (u)", "undo"),
 )
 """Every action of the pane by name, for the command palette."""
+
+PLACEHOLDER_NAME = re.compile(r"study(-\d+)?")
+"""The names a design gets before the user gives one (``b``): saving it as a file names it after the file."""
 
 PREVIEW_MAX = 1024
 """The most points the preview draws (more would be a blur of markers, and slow)."""
@@ -374,8 +378,13 @@ class DesignScreen(PaneScreen):
         self.app.push_screen(SaveModal(target, root, note), self._save_chosen)
 
     def _save_chosen(self, path: Path | None) -> None:
-        if path is not None and self.draft is not None:
-            self.save_file(path, self.draft)
+        draft = self.draft
+        if path is None or draft is None:
+            return
+        if PLACEHOLDER_NAME.fullmatch(draft.name) and path.stem != draft.name and not draft.stored:
+            draft = draft.with_settings({**draft.settings, "name": path.stem})  # the file names the study
+            self.change(draft)
+        self.save_file(path, draft)
 
     @work(exclusive=True, group="design-file", exit_on_error=False)
     async def save_file(self, path: Path, draft: Draft) -> None:
@@ -405,7 +414,8 @@ class DesignScreen(PaneScreen):
                                  lambda ok: self.queue(draft.name, queue_stored) if ok else None)
         elif study is None:
             first = describe_problem(self.checked.problems[0])
-            self.notify(f"fix the design first ({len(self.checked.problems)} problems), e.g. {first}",
+            n = len(self.checked.problems)
+            self.notify(f"fix the design first ({n} problem{'s' * (n != 1)}), e.g. {first}",
                         severity="error", timeout=10)
         elif not data.open:
             self.notify("no open round to queue into: press 1, then n, to open one", severity="error")

@@ -98,6 +98,9 @@ class SaveModal(ModalScreen[Path | None]):
             yield Static("enter saves · escape cancels", classes="hint")
         yield KeyBar()
 
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.query_one(Input).select_all)  # typing replaces the suggestion
+
     def on_input_changed(self) -> None:
         self._confirm = None
 
