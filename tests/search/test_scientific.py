@@ -126,6 +126,14 @@ def test_a_scientific_categorical_under_a_nuisance_parent_is_sampled_and_flagged
     assert set(patches) == {None, 8, 16}
 
 
+def test_a_scientific_hyperparameter_with_one_value_is_flagged():
+    """Nothing to compare: a design started from the baseline with one role switched to scientific."""
+    space = SearchSpace((Hyperparameter("opt", ParamType.CATEGORICAL, Role.SCIENTIFIC, values=("momentum",)),
+                         Hyperparameter("lr", ParamType.FLOAT, low=1e-3, high=1.0, scale=Scale.LOG)))
+    (warning,) = [w for w in warnings(Study("s", space, trials=8)) if "opt" in w]
+    assert warning.startswith("scientific opt has one value (momentum): there is nothing to compare")
+
+
 def test_trials_not_a_multiple_of_the_combinations_is_flagged():
     assert any("multiple" in w for w in warnings(Study("s", optimizers(), trials=10)))
     assert any("never run" in w for w in warnings(Study("s", optimizers(), trials=2)))

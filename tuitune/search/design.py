@@ -150,13 +150,17 @@ def warnings(study: Study) -> list[str]:
 
     Covers: grids above two varying dimensions; joint studies with fewer trials than scientific
     value combinations, or a count that is not a multiple of them; per-value layouts with
-    nothing to expand; scientific categoricals that cannot be rotated; manual configurations that
-    will not run as written; a repeat seed overriding a fixed hyperparameter.
+    nothing to expand; scientific categoricals that cannot be rotated, or have one value to
+    compare; manual configurations that will not run as written; a repeat seed overriding a fixed
+    hyperparameter.
     """
     space, out = study.space, []
     rot = {p.id for p in rotated(space)}
     for p in space.with_role(Role.SCIENTIFIC):
-        if not p.numeric and p.id not in rot:
+        if not p.numeric and len(p.values) < 2 and study.algorithm is not Algorithm.MANUAL:
+            out.append(f"scientific {p.id} has one value ({', '.join(map(str, p.values))}): there is nothing to "
+                       "compare; add the values the round asks about, or make it fixed")
+        elif not p.numeric and p.id not in rot:
             parents = ", ".join(c.parent for c in p.when)
             out.append(f"scientific {p.id} depends on {parents}, which is not scientific: it is sampled like a "
                        "nuisance hyperparameter, so its values are not balanced")
