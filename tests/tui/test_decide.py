@@ -76,8 +76,12 @@ def test_candidate_study_fixes_every_active_value_and_repeats() -> None:
     study, trial = conditional_study()
     plan = dd.plan_seed_studies(trial, study, {"optimizer": "sgd", "lr": 0.1, "epochs": 10}, 5, baseline_id=3)
     cand = plan.candidate
-    assert (cand.name, cand.algorithm, cand.repeats, cand.seed, cand.seed_param) == (
-        "candidate-t42", Algorithm.MANUAL, 5, 3, "seed")
+    assert (cand.name, cand.algorithm, cand.repeats, cand.seed_param) == ("candidate-t42", Algorithm.MANUAL, 5, "seed")
+    # both sides share one seed, each candidate its own: a later round's baseline draws new training seeds
+    assert plan.baseline.seed == cand.seed != study.seed
+    other = dd.plan_seed_studies(replace(trial, id=43), study, {"optimizer": "sgd", "lr": 0.1, "epochs": 10}, 5)
+    assert {t.seed for t in search.trials_for(other.baseline, 1)}.isdisjoint(
+        {t.seed for t in search.trials_for(plan.baseline, 1)})
     assert all(p.role is Role.FIXED for p in cand.space)
     assert cand.configs == ({"optimizer": "adam", "lr_adam": 0.001, "epochs": 10, "seed": 0},)
     assert cand.extra == {"decide": "candidate", "candidate_trial": 42, "source_study": 7}

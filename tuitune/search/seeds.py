@@ -20,6 +20,10 @@ TRAINING = 3
 """Purpose key: the training seeds of one point's repeats."""
 RESEED = 4
 """Purpose key: the default seed of a reseeded sibling."""
+SEED_REPEATS = 5
+"""Purpose key: the sequence seed of the Decide pane's seed repeats of one candidate trial (both
+sides share it, and each candidate gets its own, so a baseline re-run in a later round draws new
+training seeds instead of repeating the earlier runs)."""
 
 TRAINING_SEED_LIMIT = 2**31
 """Training seeds lie in ``[0, 2**31)``, which every common framework accepts."""

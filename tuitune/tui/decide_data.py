@@ -33,6 +33,7 @@ from tuitune.domain.space import contains_value
 from tuitune.domain.study import DECIDE
 from tuitune.rounds import default_objective
 from tuitune.runner import intents
+from tuitune.search import seeds
 from tuitune.store import Store
 
 
@@ -153,11 +154,11 @@ def fixed_space(space: SearchSpace, assignment: Mapping[str, Value]) -> SearchSp
     return SearchSpace(tuple(kept[pid] for pid in space.ids if pid in kept))
 
 
-def _manual(name: str, source: Study, assignment: Mapping[str, Value], repeats: int, role: str,
+def _manual(name: str, source: Study, assignment: Mapping[str, Value], repeats: int, role: str, seed: int,
             extra: Mapping[str, object]) -> Study:
     space = fixed_space(source.space, assignment)
     config = space.active({pid: v for pid, v in assignment.items() if pid in space})
-    return Study(name, space, Algorithm.MANUAL, trials=1, seed=source.seed, repeats=repeats,
+    return Study(name, space, Algorithm.MANUAL, trials=1, seed=seed, repeats=repeats,
                  seed_param=source.seed_param, objective=source.objective, configs=(config,),
                  notes=f"seed repeats for the Decide pane ({role})", extra={DECIDE: role, **extra})
 
@@ -169,10 +170,11 @@ def plan_seed_studies(candidate: Trial, study: Study, baseline: Mapping[str, Val
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 2:
         raise ValueError(f"seed repeats need a whole number >= 2, found {repeats!r}")
     params = study.space.active(candidate.params)
-    cand = _manual(f"candidate-t{candidate.id}", study, params, repeats, "candidate",
+    seed = seeds.derive(study.seed, seeds.SEED_REPEATS, candidate.id or 0)  # new training seeds per candidate
+    cand = _manual(f"candidate-t{candidate.id}", study, params, repeats, "candidate", seed,
                    {"candidate_trial": candidate.id, "source_study": study.id})
     mapped = {hp.id: baseline[hp.name] for hp in study.space if hp.name in baseline}
-    base = _manual("baseline", study, mapped, repeats, "baseline",
+    base = _manual("baseline", study, mapped, repeats, "baseline", seed,
                    {"baseline_id": baseline_id, "source_study": study.id})
     notes = [f"the baseline has no {hp.name}: its runs leave it to the command's default"
              for hp in study.space if hp.name not in baseline and hp.id in params]
