@@ -475,3 +475,16 @@ def test_a_pager_that_returns_at_once_waits_for_enter(monkeypatch):
     monkeypatch.setattr(monitor.time, "monotonic", lambda: next(ticks))
     monitor.page(["less", "log"])
     assert len(prompts) == 1
+
+
+def test_the_params_column_puts_scientific_values_first():
+    """A narrow column cuts its end: the value the round compares must come first."""
+    from tuitune.domain import Hyperparameter, ParamType, Role, SearchSpace, Study, Trial
+    from tuitune.tui import monitor_data
+
+    study = Study("adam-vs-sgd", SearchSpace((
+        Hyperparameter("learning_rate", ParamType.FLOAT, Role.NUISANCE, low=1e-3, high=1.0),
+        Hyperparameter("optimizer", ParamType.CATEGORICAL, Role.SCIENTIFIC, values=("sgd", "adam")))), trials=4)
+    trial = Trial(study_id=1, index=0, params={"learning_rate": 0.0104, "optimizer": "adam"})
+    text = monitor_data._params(trial, study, monitor_data._abbreviations([study]))
+    assert text == "optimizer=adam lr=0.0104"  # one letter is too short to stand for a name

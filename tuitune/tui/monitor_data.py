@@ -31,6 +31,7 @@ from tuitune.domain import (
     Direction,
     Objective,
     Project,
+    Role,
     Round,
     Study,
     Trial,
@@ -242,10 +243,12 @@ def format_value(value: object) -> str:
 
 
 def _params(t: Trial, study: Study | None, abbreviations: Mapping[str, str]) -> str:
-    """The varied hyperparameters of ``t``, shortly: ``wd=0.0001 lr=0.00208``; then a repeat's
-    training seed. A study that varies nothing (the seed runs of a decision) is named instead,
-    so its runs are told apart from the sweep's: ``candidate-t16 seed=8231``."""
-    varied = [p.id for p in study.space.varying] if study is not None else list(t.params)
+    """The varied hyperparameters of ``t``, shortly, scientific ones first (what a narrow column
+    must not cut): ``wd=0.0001 lr=0.00208``; then a repeat's training seed. A study that varies
+    nothing (the seed runs of a decision) is named instead, so its runs are told apart from the
+    sweep's: ``candidate-t16 seed=8231``."""
+    varied = [p.id for p in sorted(study.space.varying, key=lambda p: p.role is not Role.SCIENTIFIC)] \
+        if study is not None else list(t.params)
     parts = [f"{abbreviations.get(pid, pid)}={format_value(t.params[pid])}" for pid in varied if pid in t.params]
     if not parts and study is not None:
         parts.append(study.name)

@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from tuitune.domain import Verdict
+from tuitune.domain import Role, Verdict
 from tuitune.tui.decide_data import Candidate
 from tuitune.tui.goal_data import config_text
 from tuitune.tui.widgets.footer import KeyBar
@@ -44,8 +44,9 @@ class CandidateModal(ModalScreen[int | None]):
             options = []
             for i, c in enumerate(self._candidates):
                 space = c.study.space
-                varied = {p.id for p in space.varying}
-                params = {space[pid].name: v for pid, v in space.active(c.trial.params).items() if pid in varied}
+                active = space.active(c.trial.params)  # scientific first: what a narrow dialog must not cut
+                params = {p.name: active[p.id] for p in sorted(space.varying, key=lambda p: p.role is not Role.SCIENTIFIC)
+                          if p.id in active}
                 mark = "●" if c.trial.id == self._current else " "
                 options.append(Option(f"{mark} {i + 1:>2}. t{c.trial.id:<5} {c.objective:<10.4g} {c.study.name}: "
                                       f"{config_text(params, ' ')}", id=str(c.trial.id)))
