@@ -11,7 +11,7 @@ import pytest
 
 from tuitune import __version__, config
 from tuitune.cli import main
-from tuitune.domain import Baseline
+from tuitune.domain import Baseline, Decision, Verdict
 from tuitune.store import Store
 
 STUDY = """\
@@ -153,6 +153,18 @@ def test_after_an_adoption_fixed_values_come_from_the_adopted_baseline(
     (project_dir / "broken.toml").write_text('name = "b"\n[params.depth]\nrole = "fixed"\n')
     assert main(["study", "add", "broken.toml"]) == 1
     assert "in [baseline] of baseline B1, adopted in R1" in capsys.readouterr().err
+
+
+def test_round_list_and_status_say_how_a_round_ended(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["round", "new", "does weight decay help?"]) == 0
+    project = config.load_project(project_dir)
+    with Store.open(config.project_store_path(project)) as store:
+        store.decide(Decision(1, Verdict.REJECT, "no better than noise"))
+    capsys.readouterr()
+    assert main(["round", "list"]) == 0
+    assert "closed     reject" in capsys.readouterr().out
+    assert main(["status"]) == 0
+    assert capsys.readouterr().out.startswith("round 1: does weight decay help? (closed; `tuitune round new` opens")
 
 
 def test_an_internal_error_is_one_line_and_a_file(monkeypatch: pytest.MonkeyPatch,

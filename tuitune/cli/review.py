@@ -20,7 +20,8 @@ MARKS = {"pass": "ok  ", "warn": "WARN", "fail": "FAIL", "n/a": "n/a "}
 
 def register(verbs: argparse._SubParsersAction) -> None:
     review = verbs.add_parser("review", help="the playbook's checklist for a study, with its evidence")
-    review.add_argument("study", nargs="?", help="a study's id or name (default: every study of the open round)")
+    review.add_argument("study", nargs="?", help="a study's id or name (default: every study of the current round: the open one, "
+                        "else the latest)")
     _objective_options(review)
     review.add_argument("--json", action="store_true",
                         help='a list of {"study", "checks": [{"check", "status", "verdict", "evidence", "action"}], "isolation"}')
@@ -140,4 +141,5 @@ def run_compare(args: argparse.Namespace) -> int:
     for label, arm in (("candidate", result.candidate), ("baseline", result.baseline)):
         print(f"{label:>9}: n={len(arm.values)}  mean {arm.mean:.4g}  sd {arm.sd:.3g}")
     print(result.summary)
+    print(f"p {result.p_value:.2g} (Welch's t-test, as the Decide pane shows)")
     return 0

@@ -31,7 +31,7 @@ def register(verbs: argparse._SubParsersAction) -> None:
                      help="explore (default: gain insight) or exploit")
     new.set_defaults(func=run_new)
 
-    journal = sub.add_parser("list", help="the journal: every round with its goal, kind and status")
+    journal = sub.add_parser("list", help="the journal: every round with its status, decision, kind and goal")
     journal.set_defaults(func=run_list)
 
 
@@ -54,9 +54,11 @@ def run_list(args: argparse.Namespace) -> int:
     ctx = open_context(args, readonly=True)
     with ctx.store:
         rounds = ctx.store.rounds()
+        verdicts = {d.round_id: d.verdict.value for d in ctx.store.decisions()}
     if not rounds:
         print('no rounds yet: start one with `tuitune round new "GOAL" --kind try_change`')
         return 0
     for r in rounds:
-        print(f"{r.id:>4}  {_date(r.created_at):16}  {r.status:9}  {r.kind.label:28}  {r.goal}")
+        print(f"{r.id:>4}  {_date(r.created_at):16}  {r.status:9}  {verdicts.get(r.id, '—'):8}  {r.kind.label:28}  "
+              f"{r.goal}")
     return 0

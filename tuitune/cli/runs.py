@@ -153,7 +153,8 @@ def run_status(args: argparse.Namespace) -> int:
     if view.round_id is None:
         print(f'no rounds yet: start one with `tuitune round new "GOAL"`; {runner}')
         return 0
-    print(f"round {view.round_id}: {view.goal}   [{runner}]")
+    closed = "" if view.round_status == "open" else f" ({view.round_status}; `tuitune round new` opens the next)"
+    print(f"round {view.round_id}: {view.goal}{closed}   [{runner}]")
     if not view.studies:
         print("no studies yet: `tuitune study add FILE`")
     for study in view.studies:

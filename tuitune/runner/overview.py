@@ -86,6 +86,8 @@ class Overview:
     goal: str
     runner_pid: int | None
     studies: list[StudyLine]
+    round_status: str = "open"
+    """``open``, ``closed`` (decided) or ``abandoned``."""
 
     def to_json(self) -> dict[str, Any]:
         return _finite(asdict(self))
@@ -143,7 +145,8 @@ def overview(store: Store, project: Project, runner: RunnerInfo | None, *, study
     if not with_trials:
         lines = [replace(line, trials=[]) for line in lines]
     return Overview(None if current is None else current.id, "" if current is None else current.goal,
-                    None if runner is None else runner.pid, lines)
+                    None if runner is None else runner.pid, lines,
+                    "open" if current is None else current.status.value)
 
 
 def _finite(value: Any) -> Any:
