@@ -82,7 +82,7 @@ def test_a_validation_curve_that_turns_upward_in_a_best_trial_fails():
     rows = {r["group"]: r for r in result.evidence["best_per_group"]}
     assert rows["arch='b'"]["trial_id"] == 2 and rows["arch='b'"]["overfits"]
     assert rows["arch='b'"]["best_step"] < 0.6 * rows["arch='b'"]["last_step"]
-    assert rows["arch='b'"]["final"] > rows["arch='b'"]["best"] + 0.25
+    assert rows["arch='b'"]["final_smoothed"] > rows["arch='b'"]["best_smoothed"] + 0.25
     assert not rows["arch='a'"]["overfits"] and result.trial_ids == (2,)
 
 
@@ -128,7 +128,7 @@ def test_noise_larger_than_the_gap_between_scientific_values_fails():
 def test_a_clean_tail_passes():
     result = check_late_noise(study(good))
     assert result.status is Status.PASS
-    assert all(r["noise_over_improvement"] < 0.01 for r in result.evidence["best_trials"])
+    assert all(r["noise_over_training_improvement"] < 0.01 and not r["noisy"] for r in result.evidence["best_trials"])
 
 
 def test_late_noise_is_not_applicable_without_curves():

@@ -30,17 +30,18 @@ def check_late_noise(data: StudyData) -> CheckResult:
                            f"no completed trial has a {data.objective.metric} curve of 8 points or more")
     improvement = np.abs(f.head - f.best_smooth)
     rows = [{"trial_id": int(f.trial_ids[i]), "late_noise": rnd(f.late_noise[i]), "late_gain": rnd(f.late_gain[i]),
-             "noise_over_improvement": rnd(f.late_noise[i] / max(improvement[i], 1e-12), 3)} for i in best]
-    noisy = [r for r, i in zip(rows, best)
-             if f.late_noise[i] > RELATIVE * improvement[i] and f.late_noise[i] > max(f.late_gain[i], 0.0)]
+             "noise_over_training_improvement": rnd(f.late_noise[i] / max(improvement[i], 1e-12), 3),
+             "noisy": bool(f.late_noise[i] > RELATIVE * improvement[i] and f.late_noise[i] > max(f.late_gain[i], 0.0))}
+            for i in best]
+    noisy = [r for r in rows if r["noisy"]]
     evidence: dict[str, object] = {"metric": data.objective.metric, "best_trials": rows}
     if not noisy:
         return CheckResult(CHECK, TITLE, Status.PASS,
                            f"late noise is small in the {len(rows)} best trials", evidence)
     noise = float(np.median([r["late_noise"] for r in noisy]))
     group_bests = sorted(_group_best(data, g.trial_ids) for g in data.groups())
-    said = (f"late step-to-step noise {noise:.3g} exceeds the late improvement in {len(noisy)} of the "
-            f"{len(rows)} best trials")
+    said = (f"in {len(noisy)} of the {len(rows)} best trials the late step-to-step noise (median {noise:.3g}) "
+            f"is above both the late gain and {RELATIVE:.0%} of the improvement training made")
     ids = [r["trial_id"] for r in noisy]
     finite = [b for b in group_bests if np.isfinite(b)]
     if len(finite) >= 2:

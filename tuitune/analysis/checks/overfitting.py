@@ -57,15 +57,16 @@ def check_overfitting(data: StudyData) -> CheckResult:
     for label, t in group_best:
         i = rank[t]
         rows.append({"group": label, "trial_id": t, "overfits": bool(flags[i]), "best_step": int(f.best_step[i]),
-                     "last_step": int(f.last_step[i]), "best": rnd(f.best_smooth[i] * data.sign),
-                     "final": rnd(f.tail[i] * data.sign), "late_noise": rnd(f.late_noise[i])})
+                     "last_step": int(f.last_step[i]), "best_smoothed": rnd(f.best_smooth[i] * data.sign),
+                     "final_smoothed": rnd(f.tail[i] * data.sign), "late_noise": rnd(f.late_noise[i])})
     others = [int(t) for t in f.trial_ids[flags] if int(t) not in {t for _, t in group_best}]
     evidence = {"metric": data.objective.metric, "best_per_group": rows, "judged": int(judged.sum()),
                 "overfitting_elsewhere": len(others), "other_trial_ids": others[:20]}
     bad = [r for r in rows if r["overfits"]]
     if bad:
         said = "; ".join(f"trial {r['trial_id']} ({r['group']}) is best at step {r['best_step']} of "
-                         f"{r['last_step']} and ends at {r['final']:g} against {r['best']:g}" for r in bad)
+                         f"{r['last_step']} and ends at {r['final_smoothed']:g} against {r['best_smoothed']:g}"
+                         for r in bad) + " (smoothed curves)"
         return CheckResult(CHECK, TITLE, Status.FAIL, said, evidence,
                            "add regularization (dropout, label smoothing, weight decay) or retune it, then rerun "
                            "before comparing scientific values (expected if the scientific hyperparameter is "
