@@ -153,7 +153,8 @@ def test_the_pair_reads_as_indented_lines_with_one_word_per_change(seeded: Path)
     with open_store(seeded) as store:
         data = dd.load_decide(store, project)
     shown = plain(pair_text(data)).splitlines()
-    assert shown[1].startswith("  weight_decay=") and shown[2].startswith("Baseline  B2  val_loss 0.41  adam beats")
+    assert shown[1].startswith("  weight_decay=")
+    assert shown[2].startswith("Baseline  B2  val_loss 0.41 at adoption  adam beats")
     assert shown[3] == "  changes: weight_decay=0→0.001 · learning_rate=0.01→0.004783"
     # a baseline from tuitune.toml has no score of its own: its seed runs give one
     from_file = replace(data, baseline=Baseline(dict(data.baseline.config), note="from tuitune.toml [baseline]"),

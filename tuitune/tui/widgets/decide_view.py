@@ -75,7 +75,7 @@ def pair_text(data: DecideData) -> Group:
         base.append("none yet: add a [baseline] table to tuitune.toml, or adopting makes the candidate the "
                     "first baseline")
         return Group(*lines)
-    objective, how = b.objective, ""
+    objective, how = b.objective, " at adoption" if b.objective is not None else ""  # not this round's runs
     seeds = data.baseline_side.values if data.baseline_side else ()
     if objective is None and seeds:  # a baseline from tuitune.toml has no score until its seed runs
         objective, how = sum(seeds) / len(seeds), f" (mean of {len(seeds)} seed runs)"
