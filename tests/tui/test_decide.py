@@ -438,6 +438,22 @@ async def settle(pilot) -> None:
     await pilot.wait_for_scheduled_animations()
 
 
+async def test_a_cancelled_rationale_is_kept_for_the_next_try(seeded: Path, make_app) -> None:
+    app = make_app(seeded, start="decide")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("x", *"noise", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DecideScreen)
+        await pilot.press("x")
+        await pilot.pause()
+        assert app.screen.query_one("#rationale").text == "noise"
+        await pilot.press(*" only", "ctrl+s")
+        await pilot.pause(0.3)
+        with Store.open(seeded / ".tuitune" / "store.db") as store:
+            assert store.decisions()[-1].rationale == "noise only"
+
+
 async def test_a_poll_that_finds_nothing_new_repaints_nothing(seeded: Path, make_app) -> None:
     """The pane polls; over SSH an unchanged Decide pane should send no bytes."""
     app = make_app(seeded, start="decide")

@@ -43,6 +43,8 @@ class DecideScreen(PaneScreen):
         super().__init__()
         self._data: DecideData | None = None
         self._chosen: int | None = None
+        self._unsent = ""
+        """A rationale written, then cancelled: the dialog opens with it again."""
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="decide-body"):
@@ -156,8 +158,10 @@ class DecideScreen(PaneScreen):
             return
         summary = data.comparison.summary if data.comparison else "no seed repeats compared (press s to queue them)"
         what = f"candidate t{data.candidate.trial.id} (R{data.round.id}: {data.round.goal})"
-        rationale = await self.app.push_screen_wait(RationaleModal(verdict, what, summary))
+        modal = RationaleModal(verdict, what, summary, self._unsent)
+        rationale = await self.app.push_screen_wait(modal)
         if rationale is None:
+            self._unsent = modal.text  # escape keeps what was written for the next try
             return
         try:
             decision = await self.backend.io(record_decision, data.round.id, verdict, rationale, data.candidate,
@@ -168,7 +172,7 @@ class DecideScreen(PaneScreen):
         done = (f"adopted t{data.candidate.trial.id}: it is baseline B{decision.baseline_id} now"
                 if verdict is Verdict.ADOPT else f"rejected t{data.candidate.trial.id}: the baseline stays")
         self.notify(f"{done}; R{data.round.id} closed (see the journal, 1)", timeout=6)
-        self._chosen = None
+        self._chosen, self._unsent = None, ""
         await self.reload()
         self.app.refresh_overview()  # type: ignore[attr-defined]
 

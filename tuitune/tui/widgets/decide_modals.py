@@ -102,9 +102,11 @@ class RationaleModal(ModalScreen[str | None]):
     """
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, verdict: Verdict, what: str, summary: str) -> None:
+    def __init__(self, verdict: Verdict, what: str, summary: str, draft: str = "") -> None:
         super().__init__()
-        self._verdict, self._what, self._summary = verdict, what, summary
+        self._verdict, self._what, self._summary, self._draft = verdict, what, summary, draft
+        self.text = draft
+        """What is written so far (the pane keeps it when the dialog is cancelled)."""
         self._bindings.bind("ctrl+s", "record", "Adopt" if verdict is Verdict.ADOPT else "Reject")  # as the button
 
     def compose(self) -> ComposeResult:
@@ -113,7 +115,7 @@ class RationaleModal(ModalScreen[str | None]):
             yield Static(f"{word} {self._what}", classes="modal-title")
             yield Static(self._summary, classes="hint")
             yield Static("Why? Written down with the evidence; the journal keeps it.")
-            yield TextArea(id="rationale")
+            yield TextArea(self._draft, id="rationale")
             yield Static("", id="rationale-error", classes="error-text")
             with Horizontal(classes="modal-row"):
                 yield Button(f"{word} (ctrl+s)", variant="primary", id="record")
@@ -121,7 +123,12 @@ class RationaleModal(ModalScreen[str | None]):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.query_one(TextArea).focus()
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self.text = event.text_area.text
 
     @on(Button.Pressed, "#record")
     def action_record(self) -> None:
