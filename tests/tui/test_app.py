@@ -50,9 +50,11 @@ async def test_opens_goal_when_there_is_no_round(tmp_path: Path, make_app) -> No
 async def test_help_lists_the_pane_keys_and_closes(seeded: Path, make_app) -> None:
     app = make_app(seeded, start="goal")
     async with app.run_test(size=(80, 24)) as pilot:
+        app.notify("a toast that would cover the key list")
         await pilot.press("question_mark")
         await pilot.pause()
         assert type(app.screen).__name__ == "HelpModal"
+        assert not app._notifications  # cleared: toasts are drawn over the help
         text = " ".join(str(s.render()) for s in app.screen.query("Static"))
         for _, title, _ in PANES.values():
             assert title in text

@@ -81,3 +81,6 @@ class HelpModal(ModalScreen[None]):
             yield Static(LOOP)
             yield Static(Text("\nescape closes this help", style="dim"))
         yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.app.clear_notifications()  # toasts are drawn on top: they would cover the key list
