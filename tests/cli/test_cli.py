@@ -167,6 +167,18 @@ def test_round_list_and_status_say_how_a_round_ended(project_dir: Path, capsys: 
     assert capsys.readouterr().out.startswith("round 1: does weight decay help? (closed; `tuitune round new` opens")
 
 
+def test_a_study_name_from_an_earlier_round_points_to_its_id(project_dir: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    (project_dir / "wd.toml").write_text(STUDY)
+    assert main(["round", "new", "does weight decay help?"]) == 0
+    assert main(["study", "add", "wd.toml"]) == 0
+    assert main(["round", "new", "does width help?"]) == 0
+    capsys.readouterr()
+    assert main(["study", "reseed", "wd"]) == 1
+    assert "no study 'wd' in round 2 (studies: none); in other rounds: study 1 (round 1) — pass its id" \
+        in capsys.readouterr().err
+
+
 def test_an_internal_error_is_one_line_and_a_file(monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str], project_dir: Path) -> None:
     from tuitune.cli import rounds

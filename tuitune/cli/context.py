@@ -45,7 +45,10 @@ class Context:
         if found is None:
             known = ", ".join(f"{s.id}:{s.name}" for s in self.store.studies(current.id)) if current else ""
             where = f"round {current.id}" if current else "the store (no round yet)"
-            raise NotFound(f"no study {ref!r} in {where} (studies: {known or 'none'})")
+            elsewhere = [s for s in self.store.studies() if s.name == ref]  # a name is unique in its round only
+            hint = "; in other rounds: " + ", ".join(f"study {s.id} (round {s.round_id})" for s in elsewhere) + \
+                " — pass its id" if elsewhere else ""
+            raise NotFound(f"no study {ref!r} in {where} (studies: {known or 'none'}){hint}")
         return found
 
 
