@@ -22,13 +22,14 @@ def effective_baseline(store: Store, project: Project) -> Baseline | None:
 
 
 def with_current_baseline(store: Store, project: Project) -> Project:
-    """``project`` with the store's current baseline in place of the file's ``[baseline]``.
+    """``project`` with the store's current baseline written over the file's ``[baseline]``.
 
     Why: adopting a candidate records a new baseline in the store and leaves tuitune.toml as the
-    user wrote it; the next round's fixed hyperparameters must come from the adopted one.
+    user wrote it; the next round's fixed hyperparameters must come from the adopted one. A name
+    only the file has (added there since) still counts, so "add it to [baseline]" stays a fix.
     """
     found = store.current_baseline()
     if found is None or not found.config:
         return project
     origin = f"baseline B{found.id}" + (f", adopted in R{found.round_id}" if found.round_id is not None else "")
-    return replace(project, baseline=dict(found.config), baseline_origin=origin)
+    return replace(project, baseline={**project.baseline, **found.config}, baseline_origin=origin)

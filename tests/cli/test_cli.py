@@ -153,6 +153,20 @@ def test_after_an_adoption_fixed_values_come_from_the_adopted_baseline(
     (project_dir / "broken.toml").write_text('name = "b"\n[params.depth]\nrole = "fixed"\n')
     assert main(["study", "add", "broken.toml"]) == 1
     assert "in [baseline] of baseline B1, adopted in R1" in capsys.readouterr().err
+    # validate reads the same baseline as study add: the adopted one over the file's
+    with Store.open(config.project_store_path(project)) as store:
+        store.add_baseline(Baseline({"depth": 4}, round_id=1))
+    (project_dir / "deep.toml").write_text('name = "d"\n[params.depth]\nrole = "fixed"\n'
+                                           '[params.act]\nrole = "scientific"\nvalues = ["relu"]\n')
+    assert main(["validate", "deep.toml"]) == 0
+    out = capsys.readouterr().out
+    assert "ok  deep.toml" in out and "warning: scientific act has one value (relu)" in out
+    (project_dir / "both.toml").write_text('name = "both"\n[params.depth]\nrole = "fixed"\n'
+                                           '[params.optimizer]\nrole = "fixed"\n[params.wd]\nlow = 0.0\nhigh = 0.1\n')
+    assert main(["study", "add", "both.toml"]) == 0  # depth from B2, optimizer from the file: B2 lacks it
+    with Store.open(config.project_store_path(project), readonly=True) as store:
+        space = store.studies()[-1].space
+    assert (space["depth"].value, space["optimizer"].value) == (4, "adam")
 
 
 def test_round_list_and_status_say_how_a_round_ended(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -84,6 +84,8 @@ STUDY_CASES = [
      ["a table of parent = value", 'string "optimizer"']),
     ("when-written-as-text", HEAD + '[params.m]\nlow = 0.8\nhigh = 0.99\nwhen = "opt = momentum | nesterov"\n',
      "params.m.when", 11, ['write when = { opt = ["momentum", "nesterov"] }']),
+    ("when-written-with-double-equals", HEAD + '[params.m]\nlow = 0.8\nhigh = 0.99\nwhen = "opt == adam"\n',
+     "params.m.when", 11, ['write when = { opt = "adam" }']),
     ("layout-bad", 'layout = "per-value"\n' + HEAD, "layout", 1, ['did you mean "per_value"']),
     ("seed-negative", HEAD.replace("trials = 8", "seed = -1"), "seed", 2, [">= 0", "-1"]),
     ("seed-param-swept", 'repeats = 3\n' + HEAD + '[params.seed]\nvalues = [1, 2]\n', "seed_param", None,

@@ -175,6 +175,7 @@ def test_queue_creates_two_studies_once_and_shares_the_baseline(seeded: Path) ->
         assert dd.queue_seed_repeats(store, 2, best, data.baseline, 4)[2] == 0
         other, shared, queued = dd.queue_seed_repeats(store, 2, second, data.baseline, 4)
         assert shared.id == base.id and queued == 4
+        assert other.seed == base.seed == cand.seed  # the second candidate shares the reused baseline's seeds
         # seed studies never rank as candidates
         assert [c.trial.id for c in dd.load_decide(store, project).candidates] == [c.trial.id for c in data.candidates]
 
@@ -445,7 +446,10 @@ async def test_a_cancelled_rationale_is_kept_for_the_next_try(seeded: Path, make
         await pilot.press("x", *"noise", "escape")
         await pilot.pause()
         assert isinstance(app.screen, DecideScreen)
-        await pilot.press("x")
+        await pilot.press("a")  # another decision: not its text
+        await pilot.pause()
+        assert app.screen.query_one("#rationale").text == ""
+        await pilot.press("escape", "x")
         await pilot.pause()
         assert app.screen.query_one("#rationale").text == "noise"
         await pilot.press(*" only", "ctrl+s")

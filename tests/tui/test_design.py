@@ -398,7 +398,9 @@ async def test_after_an_adoption_the_design_starts_from_the_adopted_baseline(see
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await ready(pilot, "b")
         assert screen.draft.source == "baseline B3, adopted in R2"
-        assert screen.draft.params["optimizer"]["value"] == "sgd" and "weight_decay" not in screen.draft.params
+        params = {pid: t["value"] for pid, t in screen.draft.params.items()}
+        assert (params["optimizer"], params["learning_rate"]) == ("sgd", 0.05)  # B3's values
+        assert params["weight_decay"] == 0.0  # only tuitune.toml names it: it still counts
         assert "from baseline B3, adopted in R2" in text(app, "#design-title")
 
 

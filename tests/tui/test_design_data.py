@@ -149,6 +149,7 @@ def test_roles_by_key_start_from_the_baseline_value_and_stay_valid(seeded: Path)
 @pytest.mark.parametrize("value, kind, expected", [
     (0.9, "float", {"low": 0.8, "high": 0.95}),  # momentum: by its gap to 1, never reaching 1
     (0.999, "float", {"low": 0.998, "high": 0.9995}),
+    (0.99999, "float", {"low": 0.99998, "high": 0.999995}),  # rounding must not reach 1
     (0.1, "float", {"low": 0.01, "high": 1.0, "scale": "log"}),  # capped at 1.0
     (0.01, "float", {"low": 0.001, "high": 0.1, "scale": "log"}),
     (3.0, "float", {"low": 0.3, "high": 30.0, "scale": "log"}),

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from tuitune import config
 from tuitune.cli.studies import whole_number
-from tuitune.domain import Round, RoundKind, RoundStatus, TuituneError, Verdict
+from tuitune.domain import Project, Round, RoundKind, RoundStatus, Study, TuituneError, Verdict
 from tuitune.domain.study import MAX_TRIALS
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "mlp_numpy"
@@ -92,16 +92,10 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def headless(project_file: Path, repeats: int) -> int:
     """The whole round on the real runner; prints the review and the decision."""
-    from tuitune import analysis
-    from tuitune.cli import runs
-    from tuitune.cli.review import print_review
-    from tuitune.baselines import effective_baseline
-    from tuitune.rounds import group_studies, load_study_data
     from tuitune.runner import intents
     from tuitune.runner.control import ensure_runner, stop_runner
     from tuitune.runner.lock import RunnerPaths
     from tuitune.store import Store
-    from tuitune.tui.decide_data import load_decide, queue_seed_repeats, record_decision
 
     project = config.load_project(project_file)
     store_path = config.project_store_path(project)
@@ -113,8 +107,28 @@ def headless(project_file: Path, repeats: int) -> int:
         studies = store.studies(current.id)
         for study in studies:
             intents.queue_study(store, study)
-        ensure_runner(project_file.parent, paths)
+        _, started = ensure_runner(project_file.parent, paths)
         print(f"round {current.id}: {current.goal}")
+    try:
+        verdict, rationale = _decide_round(project, store_path, current, studies, repeats)
+    finally:
+        if started:  # the daemon this run started goes with it, even when the round failed
+            stop_runner(paths)
+    print(f"decision: {verdict.value} — {rationale}")
+    return 0
+
+
+def _decide_round(project: Project, store_path: Path, current: Round, studies: list[Study],
+                  repeats: int) -> tuple[Verdict, str]:
+    """Run the queued round to the end, review it, seed-repeat the best trial, record the verdict."""
+    from tuitune import analysis
+    from tuitune.baselines import effective_baseline
+    from tuitune.cli import runs
+    from tuitune.cli.review import print_review
+    from tuitune.rounds import group_studies, load_study_data
+    from tuitune.store import Store
+    from tuitune.tui.decide_data import load_decide, queue_seed_repeats, record_decision
+
     runs.follow(project, str(store_path), [s.id for s in studies], wait=True)
     with Store.open(store_path) as store:
         for group in group_studies(studies):
@@ -138,6 +152,4 @@ def headless(project_file: Path, repeats: int) -> int:
         verdict = Verdict.ADOPT if adopt else Verdict.REJECT
         rationale = f"demo: {comparison.summary if comparison else 'no comparison'}"
         record_decision(store, current.id, verdict, rationale, data.candidate, baseline, comparison, time.time())
-    print(f"decision: {verdict.value} — {rationale}")
-    stop_runner(paths)  # every trial has ended: leave no daemon behind
-    return 0
+    return verdict, rationale

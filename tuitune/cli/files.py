@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from tuitune import config
+from tuitune.baselines import with_current_baseline
+from tuitune.domain import Project
 from tuitune.domain.errors import InvalidConfig
+from tuitune.domain.space import Value
+from tuitune.store import Store
 
 
 def register(verbs: argparse._SubParsersAction) -> None:
@@ -36,9 +42,35 @@ def default_files(start: Path) -> list[Path]:
 
 def run_validate(args: argparse.Namespace) -> int:
     files = list(args.files) or default_files(Path(args.project))
-    problems = config.check_files(files)
+    problems = config.check_files(files, adopted=_adopted)
     if problems:
         raise InvalidConfig(problems)
     for path in files:
         print(f"ok  {path}")
+        for warning in _design_warnings(Path(path)):
+            print(f"    warning: {warning}")
     return 0
+
+
+def _adopted(project: Project) -> tuple[Mapping[str, Value], str] | None:
+    """The store's adopted baseline of ``project`` (none without a store), as ``study add`` uses it."""
+    path = Path(config.project_store_path(project))
+    if not path.is_file():
+        return None
+    with Store.open(path, readonly=True) as store:
+        current = with_current_baseline(store, project)
+    return (current.baseline, current.baseline_origin) if current.baseline_origin else None
+
+
+def _design_warnings(path: Path) -> list[str]:
+    """What ``study add`` would warn about a valid study file; nothing for a project file."""
+    from tuitune import search
+    try:
+        if path.name == config.PROJECT_FILE:
+            return []
+        project = config.load_project(config.find_project(path.parent))
+        if (found := _adopted(project)) is not None:
+            project = replace(project, baseline=found[0], baseline_origin=found[1])
+        return search.warnings(config.load_study(path, project))
+    except InvalidConfig:  # a project file under another name, or no project: nothing more to say
+        return []

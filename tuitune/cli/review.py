@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from collections.abc import Sequence
 
 from tuitune.cli.context import Context, open_context
@@ -141,5 +142,6 @@ def run_compare(args: argparse.Namespace) -> int:
     for label, arm in (("candidate", result.candidate), ("baseline", result.baseline)):
         print(f"{label:>9}: n={len(arm.values)}  mean {arm.mean:.4g}  sd {arm.sd:.3g}")
     print(result.summary)
-    print(f"p {result.p_value:.2g} (Welch's t-test, as the Decide pane shows)")
+    p = f"{result.p_value:.2g}" if math.isfinite(result.p_value) else "— (each side needs 2 runs or more)"
+    print(f"p {p} (Welch's t-test, as the Decide pane shows)")
     return 0

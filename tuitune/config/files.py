@@ -7,6 +7,7 @@ user asks for *all* the bad news at once, across files, so problems are returned
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -46,13 +47,16 @@ def is_project_file(path: Path, data: dict[str, Any]) -> bool:
     return path.name == PROJECT_FILE or isinstance(data.get("project"), dict)
 
 
-def check_files(paths: list[Path | str]) -> list[Problem]:
+def check_files(paths: list[Path | str],
+                adopted: Callable[[Project], tuple[Mapping[str, Value], str] | None] | None = None) -> list[Problem]:
     """Every problem of every file, in order; empty when all are fine.
 
     Study files are checked against the nearest project file above them (for baseline values
     and the objective), whose own problems are reported once, and only if it is also in
     ``paths`` or was needed by a study; while it has problems, those stand in for the study's
-    follow-on ones (see :func:`~tuitune.config.study.parse_study`).
+    follow-on ones (see :func:`~tuitune.config.study.parse_study`). ``adopted`` gives a
+    project's adopted baseline and its origin, written over the file's ``[baseline]`` as
+    ``study add`` does (the config layer does not read the store itself).
     """
     projects = _Projects()
     problems: list[Problem] = []
@@ -81,6 +85,8 @@ def check_files(paths: list[Path | str]) -> list[Problem]:
             project, project_problems, baseline = projects.parse(project_path)
             extend(project_problems)
             source = display_name(project_path)
+            if project is not None and adopted is not None and (found := adopted(project)) is not None:
+                baseline, source = {**(baseline or {}), **found[0]}, found[1]
             metric = project.objective.metric if project else None
             command = project.command if project else None
             broken = project is None

@@ -386,7 +386,7 @@ def _stand_in(kw: dict[str, Any]) -> Hyperparameter | None:
 
 def _when_example(when: Any) -> str:
     """The table a mistyped ``when`` meant: ``"optimizer = adam | sgd"`` -> ``{ optimizer = ["adam", "sgd"] }``."""
-    parent, equals, wanted = when.partition("=") if isinstance(when, str) else ("", "", "")
+    parent, equals, wanted = when.replace("==", "=").partition("=") if isinstance(when, str) else ("", "", "")
     values = [v.strip().strip("'\"") for v in wanted.split("|") if v.strip()]
     if not (equals and parent.strip() and values):
         return '{ optimizer = "adam" }'

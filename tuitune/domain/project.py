@@ -70,7 +70,7 @@ class Project:
     """The current best configuration, by hyperparameter name."""
     baseline_origin: str = ""
     """Where ``baseline`` came from when not the project file's ``[baseline]`` (an adopted one:
-    ``baseline B2, adopted in R1``), for messages; see :func:`tuitune.rounds.with_current_baseline`."""
+    ``baseline B2, adopted in R1``), for messages; see :func:`tuitune.baselines.with_current_baseline`."""
     root: str = "."
     """The folder holding the project file; relative paths are relative to it."""
 

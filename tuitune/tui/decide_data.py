@@ -317,8 +317,9 @@ def queue_seed_repeats(store: Store, round_id: int, trial_id: int, baseline: Bas
             name = next(n for n in ("baseline", *(f"baseline-{k}" for k in range(2, len(names) + 3)))
                         if n not in names)
             base = store.add_study(replace(plan.baseline, name=name), round_id)
-        cand = store.add_study(replace(plan.candidate, extra={**plan.candidate.extra, "baseline_study": base.id}),
-                               round_id)
+        # a reused baseline keeps its seed: the candidate takes it too, so both sides share seeds
+        cand = store.add_study(replace(plan.candidate, seed=base.seed,
+                                       extra={**plan.candidate.extra, "baseline_study": base.id}), round_id)
     queued = sum(len(intents.queue_study(store, study)) for study in (base, cand))
     return cand, base, queued
 

@@ -215,7 +215,9 @@ def suggest_range(value: Any, kind: str) -> Table:
         return {"low": max(1, int(value) // 2), "high": max(2, int(value) * 2)}
     if 0.5 < value < 1:
         gap = 1 - value
-        return {"low": float(f"{1 - 2 * gap:.4g}"), "high": float(f"{1 - gap / 2:.4g}")}
+        digits = 2 - math.floor(math.log10(gap / 2))  # enough to keep high = 1 - gap/2 below 1
+        low, high = round(1 - 2 * gap, digits), round(1 - gap / 2, digits)
+        return {"low": low, "high": high} if low < high < 1 else {}
     high = value * 10 if value >= 1 else min(1.0, value * 10)
     return {"low": float(f"{value / 10:.3g}"), "high": float(f"{high:.3g}"), "scale": "log"}
 

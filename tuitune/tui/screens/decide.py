@@ -43,8 +43,9 @@ class DecideScreen(PaneScreen):
         super().__init__()
         self._data: DecideData | None = None
         self._chosen: int | None = None
-        self._unsent = ""
-        """A rationale written, then cancelled: the dialog opens with it again."""
+        self._unsent: dict[tuple[int, int, Verdict], str] = {}
+        """Rationales written, then cancelled, by (round, candidate trial, verdict): the same
+        decision's dialog opens with its text again, another decision's does not."""
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="decide-body"):
@@ -158,21 +159,24 @@ class DecideScreen(PaneScreen):
             return
         summary = data.comparison.summary if data.comparison else "no seed repeats compared (press s to queue them)"
         what = f"candidate t{data.candidate.trial.id} (R{data.round.id}: {data.round.goal})"
-        modal = RationaleModal(verdict, what, summary, self._unsent)
+        key = (data.round.id, data.candidate.trial.id, verdict)
+        modal = RationaleModal(verdict, what, summary, self._unsent.get(key, ""))
         rationale = await self.app.push_screen_wait(modal)
         if rationale is None:
-            self._unsent = modal.text  # escape keeps what was written for the next try
+            self._unsent[key] = modal.text  # escape keeps what was written for the next try
             return
         try:
             decision = await self.backend.io(record_decision, data.round.id, verdict, rationale, data.candidate,
                                              data.baseline, data.comparison, self.backend.clock())
         except ValueError as error:
+            self._unsent[key] = rationale
             self.notify(str(error), severity="error", timeout=6)
             return
         done = (f"adopted t{data.candidate.trial.id}: it is baseline B{decision.baseline_id} now"
                 if verdict is Verdict.ADOPT else f"rejected t{data.candidate.trial.id}: the baseline stays")
         self.notify(f"{done}; R{data.round.id} closed (see the journal, 1)", timeout=6)
-        self._chosen, self._unsent = None, ""
+        self._chosen = None
+        self._unsent.clear()
         await self.reload()
         self.app.refresh_overview()  # type: ignore[attr-defined]
 

@@ -402,6 +402,7 @@ class DesignScreen(PaneScreen):
         if self.draft is draft and not draft.stored:  # the design is now that file's
             self.draft = self.saved = replace(draft, source=file_label(path, Path(self.backend.project.root)),
                                               path=str(path.resolve()))
+            self.pristine = False  # the user's file now: a reload must not swap in the start design
             self.show_draft(keep_table=True)
         self.request_reload()
 

@@ -266,13 +266,11 @@ class MonitorScreen(PaneScreen):
     @work(exclusive=True, group="monitor-action", exit_on_error=False)
     async def action_requeue(self) -> None:
         row = self._need_row()
-        if row is None:
+        if row is None or self._round_closed():
             return
         if not row.state.terminal:
             self.notify(f"trial #{row.id} is still {STATES[row.state][1]}: stop it first (s), then requeue",
                         severity="warning")
-            return
-        if self._round_closed():
             return
         runner = self.backend.runner
         await self.backend.io(intents().request_requeue, [row.id])
@@ -292,12 +290,13 @@ class MonitorScreen(PaneScreen):
         return max(self.data.studies.values(), key=lambda s: s.id or 0, default=None)
 
     def action_add(self) -> None:
+        if self._round_closed():
+            return
         study = self._target_study()
         if study is None:
             self.notify("no study in this round yet: design one and queue it (press 2)", severity="warning")
             return
-        if not self._round_closed():
-            self._add_trials(study)
+        self._add_trials(study)
 
     @work(exclusive=True, group="add", exit_on_error=False)
     async def _add_trials(self, study: Study) -> None:
