@@ -344,6 +344,18 @@ async def test_a_design_without_a_name_is_named_after_the_file_it_is_saved_as(se
         assert saved.exists() and 'name = "adam"' in saved.read_text() and screen.draft.name == "adam"
 
 
+async def test_a_saved_start_design_is_not_swapped_back_by_a_reload(seeded: Path, make_app) -> None:
+    with Store.open(seeded / ".tuitune" / "store.db") as store:
+        store.set_round_status(2, RoundStatus.CLOSED)  # the pane starts from studies/wd.toml
+    app = make_app(seeded, start="design")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await ready(pilot, "w")
+        await pilot.press(*"studies/zz-copy.toml", "enter")  # sorts after wd.toml, the start design
+        await pilot.pause(0.3)
+        await screen.reload()
+        assert screen.draft.source == "studies/zz-copy.toml" and text(app, "#design-title").endswith("· saved")
+
+
 async def test_open_lists_the_study_files_and_loads_one(seeded: Path, make_app) -> None:
     (seeded / "studies" / "broken.toml").write_text("name = \n")
     (seeded / "studies" / "lr.toml").write_text('name = "lr"\n[params.learning_rate]\nlow = 0\nhigh = 1\n'
