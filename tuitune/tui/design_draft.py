@@ -306,6 +306,13 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
+def cell_value(value: Any) -> str:
+    """A value in a table cell: a long float to 4 significant digits (a candidate's learning rate
+    reads ``0.03524``, not ``0.03523557869658319``); the edit form shows it exactly."""
+    text = show_value(value)
+    return f"{value:.4g}" if isinstance(value, float) and len(text) > 8 else text
+
+
 def show_when(when: Any) -> str:
     """``{optimizer = "adam"}`` -> ``optimizer = adam``; text kept as text."""
     if not isinstance(when, dict):

@@ -20,6 +20,7 @@ from tuitune import search
 from tuitune.domain import Hyperparameter, Layout, Study
 from tuitune.domain.space import Scale
 from tuitune.plots.canvas import Style, figure, text
+from tuitune.tui.design_draft import cell_value
 
 MARKERS = ("•", "x", "+", "*", "o", "#")
 ASCII_MARKERS = ("o", "x", "+", "*", "@", "#")
@@ -140,10 +141,8 @@ def preview_info(study: Study, x: str, y: str | None, n: int) -> PreviewInfo:
 
 
 def _label(combo: dict) -> str:
-    """``wd=0.0001,optimizer=adam``: a scientific combination, a long float to 4 significant digits."""
-    def short(v: object) -> str:
-        return f"{v:.4g}" if isinstance(v, float) and len(repr(v)) > 8 else category_text(v)
-    return ",".join(f"{pid}={short(v)}" for pid, v in combo.items())
+    """``wd=0.0001,optimizer=adam``: a scientific combination, as the table's cells show values."""
+    return ",".join(f"{pid}={cell_value(v)}" for pid, v in combo.items())
 
 
 def _ticks(axis: Axis, room: int) -> tuple[list[float], list[str]] | None:

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Static
 
 from tuitune.domain import Study
 from tuitune.plots import Style
-from tuitune.tui.design_draft import Checked, Draft, show_value, show_when
+from tuitune.tui.design_draft import Checked, Draft, cell_value, show_when
 from tuitune.tui.widgets.design_preview import draw_preview, legend, preview_info
 
 ROLE_STYLE = {"scientific": "bold", "nuisance": "", "fixed": "dim"}
@@ -28,13 +28,6 @@ COLUMNS = ("hyperparameter", "role", "type", "range / values", "when")
 def baseline_value(spec: Mapping[str, Any], pid: str, baseline: Mapping[str, Any]) -> Any:
     name = spec.get("name", pid)
     return baseline.get(name, baseline.get(pid)) if isinstance(name, str) else baseline.get(pid)
-
-
-def cell_value(value: Any) -> str:
-    """A value in a table cell: a long float to 4 significant digits (a candidate's learning rate
-    reads ``0.03524``, not ``0.03523557869658319``); the edit form shows it exactly."""
-    text = show_value(value)
-    return f"{value:.4g}" if isinstance(value, float) and len(text) > 8 else text
 
 
 def range_text(pid: str, spec: Any, baseline: Mapping[str, Any]) -> str:
