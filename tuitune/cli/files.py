@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -42,34 +42,43 @@ def default_files(start: Path) -> list[Path]:
 
 def run_validate(args: argparse.Namespace) -> int:
     files = list(args.files) or default_files(Path(args.project))
-    problems = config.check_files(files, adopted=_adopted)
+    read: dict[Path, tuple[Mapping[str, Value], str] | None] = {}
+
+    def adopted(project: Project) -> tuple[Mapping[str, Value], str] | None:
+        """The store's adopted baseline of ``project``, read once per store for all the files."""
+        path = Path(config.project_store_path(project))
+        if path not in read:
+            read[path] = _adopted(path, project)
+        return read[path]
+
+    problems = config.check_files(files, adopted=adopted)
     if problems:
         raise InvalidConfig(problems)
     for path in files:
         print(f"ok  {path}")
-        for warning in _design_warnings(Path(path)):
+        for warning in _design_warnings(Path(path), adopted):
             print(f"    warning: {warning}")
     return 0
 
 
-def _adopted(project: Project) -> tuple[Mapping[str, Value], str] | None:
-    """The store's adopted baseline of ``project`` (none without a store), as ``study add`` uses it."""
-    path = Path(config.project_store_path(project))
-    if not path.is_file():
+def _adopted(store_path: Path, project: Project) -> tuple[Mapping[str, Value], str] | None:
+    """The adopted baseline (written over the file's) and its origin, as ``study add`` uses it;
+    ``None`` without a store or an adoption."""
+    if not store_path.is_file():
         return None
-    with Store.open(path, readonly=True) as store:
+    with Store.open(store_path, readonly=True) as store:
         current = with_current_baseline(store, project)
     return (current.baseline, current.baseline_origin) if current.baseline_origin else None
 
 
-def _design_warnings(path: Path) -> list[str]:
+def _design_warnings(path: Path, adopted: Callable[[Project], tuple[Mapping[str, Value], str] | None]) -> list[str]:
     """What ``study add`` would warn about a valid study file; nothing for a project file."""
     from tuitune import search
     try:
         if path.name == config.PROJECT_FILE:
             return []
         project = config.load_project(config.find_project(path.parent))
-        if (found := _adopted(project)) is not None:
+        if (found := adopted(project)) is not None:
             project = replace(project, baseline=found[0], baseline_origin=found[1])
         return search.warnings(config.load_study(path, project))
     except InvalidConfig:  # a project file under another name, or no project: nothing more to say
